@@ -1,0 +1,378 @@
+"""The newsroom's admin: every model, with the filters, searches and actions editors use."""
+
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from articles import services, tasks
+from articles.models import (
+    Article,
+    ArticleClub,
+    ArticlePlayer,
+    Club,
+    LinkOrigin,
+    LinkState,
+    Player,
+    Source,
+    Story,
+)
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "feed_url",
+        "is_active",
+        "last_success_at",
+        "short_error",
+        "error_count",
+        "next_fetch_at",
+        "articles_last_7_days",
+    ]
+    list_filter = ["is_active", ("last_error", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "feed_url", "site_url"]
+    readonly_fields = [
+        "etag",
+        "last_modified",
+        "last_fetched_at",
+        "last_success_at",
+        "last_error",
+        "last_error_at",
+        "last_warning",
+        "error_count",
+        "created_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["name", "feed_url", "site_url", "is_active"]}),
+        (_("Ophalen"), {"fields": ["fetch_interval", "content_selector", "next_fetch_at"]}),
+        (
+            _("Gezondheid"),
+            {
+                "fields": [
+                    "last_fetched_at",
+                    "last_success_at",
+                    "last_error",
+                    "last_error_at",
+                    "last_warning",
+                    "error_count",
+                    "etag",
+                    "last_modified",
+                    "created_at",
+                ]
+            },
+        ),
+    ]
+    actions = ["fetch_now", "activate", "deactivate"]
+
+    def get_queryset(self, request):
+        week_ago = timezone.now() - timedelta(days=7)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(recent_count=Count("articles", filter=Q(articles__fetched_at__gte=week_ago)))
+        )
+
+    @admin.display(description=_("artikels (7 dagen)"), ordering="recent_count")
+    def articles_last_7_days(self, obj):
+        return obj.recent_count
+
+    @admin.display(description=_("laatste fout"))
+    def short_error(self, obj):
+        return (obj.last_error[:80] + "…") if len(obj.last_error) > 80 else obj.last_error
+
+    @admin.action(description=_("Nu ophalen"))
+    def fetch_now(self, request, queryset):
+        sources = list(queryset.filter(feed_url__isnull=False))
+        queryset.update(next_fetch_at=timezone.now())
+        for source in sources:
+            transaction.on_commit(lambda pk=source.pk: tasks.fetch_source.delay(pk))
+        self.message_user(
+            request,
+            ngettext("%d bron wordt opgehaald.", "%d bronnen worden opgehaald.", len(sources)) % len(sources),
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Activeren"))
+    def activate(self, request, queryset):
+        queryset.update(is_active=True, next_fetch_at=timezone.now())
+
+    @admin.action(description=_("Deactiveren"))
+    def deactivate(self, request, queryset):
+        queryset.update(is_active=False)
+
+
+class EditorLinkInline(admin.TabularInline):
+    """Links an editor adds or changes are theirs; a removed automatic link becomes a rejection."""
+
+    extra = 0
+    fields = ["entity", "state", "origin", "mentioned_as"]
+    readonly_fields = ["origin", "mentioned_as"]
+
+    @admin.display(description=_("vermeld als"))
+    def mentioned_as(self, obj):
+        return ", ".join(sorted({m.get("text", "") for m in obj.mentions})) if obj.pk else ""
+
+
+class ArticleClubInline(EditorLinkInline):
+    model = ArticleClub
+    fields = ["club", "state", "origin", "mentioned_as"]
+    autocomplete_fields = ["club"]
+
+
+class ArticlePlayerInline(EditorLinkInline):
+    model = ArticlePlayer
+    fields = ["player", "state", "origin", "mentioned_as"]
+    autocomplete_fields = ["player"]
+
+
+class IndexStateFilter(admin.SimpleListFilter):
+    title = _("zoekindex")
+    parameter_name = "index"
+
+    def lookups(self, request, model_admin):
+        return [("stale", _("te indexeren")), ("fresh", _("up-to-date"))]
+
+    def queryset(self, request, queryset):
+        stale = Article.objects.index_stale().values("pk")
+        if self.value() == "stale":
+            return queryset.filter(pk__in=stale)
+        if self.value() == "fresh":
+            return queryset.exclude(pk__in=stale)
+        return queryset
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ["title", "source", "published_at", "status", "story", "is_duplicate", "index_state"]
+    list_filter = [
+        "status",
+        "source",
+        ("duplicate_of", admin.EmptyFieldListFilter),
+        ("story", admin.EmptyFieldListFilter),
+        IndexStateFilter,
+        "language",
+        "published_at",
+    ]
+    search_fields = ["title", "url", "guid", "author"]
+    date_hierarchy = "published_at"
+    list_select_related = ["source", "story", "story__lead_article"]
+    list_per_page = 50
+    raw_id_fields = ["duplicate_of", "story"]
+    readonly_fields = ["content_hash", "fetched_at", "updated_at", "indexed_at", "extraction_note", "original_link"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "source", "original_link", "url", "guid", "status", "story"]}),
+        (_("Tekst"), {"fields": ["teaser", "body", "body_html", "author", "image_url", "language"]}),
+        (
+            _("Administratie"),
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "published_at",
+                    "fetched_at",
+                    "updated_at",
+                    "indexed_at",
+                    "content_hash",
+                    "duplicate_of",
+                    "extraction_note",
+                ],
+            },
+        ),
+    ]
+    inlines = [ArticleClubInline, ArticlePlayerInline]
+    actions = ["hide", "publish", "relink", "reindex", "feature_story"]
+
+    @admin.display(description=_("duplicaat"), boolean=True)
+    def is_duplicate(self, obj):
+        return obj.duplicate_of_id is not None
+
+    @admin.display(description=_("index"))
+    def index_state(self, obj):
+        return _("te indexeren") if obj.is_index_stale else _("ok")
+
+    @admin.display(description=_("origineel"))
+    def original_link(self, obj):
+        return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', obj.url, obj.url)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model not in (ArticleClub, ArticlePlayer):
+            return super().save_formset(request, form, formset, change)
+        instances = formset.save(commit=False)
+        for link in instances:
+            link.origin = LinkOrigin.EDITOR
+            link.save()
+        # Deleting an automatic link would only let the linker add it back: record a rejection.
+        for link in formset.deleted_objects:
+            link.origin = LinkOrigin.EDITOR
+            link.state = LinkState.REJECTED
+            link.save()
+
+    @admin.action(description=_("Verbergen"))
+    def hide(self, request, queryset):
+        count = services.set_status(queryset.values_list("pk", flat=True), Article.Status.HIDDEN)
+        self.message_user(request, ngettext("%d artikel verborgen.", "%d artikels verborgen.", count) % count)
+
+    @admin.action(description=_("Publiceren"))
+    def publish(self, request, queryset):
+        count = services.set_status(queryset.values_list("pk", flat=True), Article.Status.PUBLISHED)
+        self.message_user(request, ngettext("%d artikel gepubliceerd.", "%d artikels gepubliceerd.", count) % count)
+
+    @admin.action(description=_("Clubs en spelers opnieuw koppelen"))
+    def relink(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        transaction.on_commit(lambda: tasks.relink_articles.delay(ids))
+        self.message_user(
+            request, ngettext("%d artikel wordt gekoppeld.", "%d artikels worden gekoppeld.", len(ids)) % len(ids)
+        )
+
+    @admin.action(description=_("Opnieuw indexeren"))
+    def reindex(self, request, queryset):
+        count = queryset.mark_index_stale()
+        self.message_user(
+            request, ngettext("%d artikel wordt geïndexeerd.", "%d artikels worden geïndexeerd.", count) % count
+        )
+
+    @admin.action(description=_("Verhaal uitlichten op de voorpagina"))
+    def feature_story(self, request, queryset):
+        story_ids = set(queryset.exclude(story=None).values_list("story_id", flat=True))
+        count = Story.objects.filter(pk__in=story_ids).update(is_featured=True)
+        level = messages.SUCCESS if count else messages.WARNING
+        self.message_user(request, ngettext("%d verhaal uitgelicht.", "%d verhalen uitgelicht.", count) % count, level)
+
+
+class PlayerInline(admin.TabularInline):
+    model = Player
+    fields = ["name", "slug", "country"]
+    extra = 0
+    show_change_link = True
+
+
+class CountryLeagueMixin:
+    def get_search_results(self, request, queryset, search_term):
+        # Aliases live in a JSON list; a text search of its serialized form finds "blauw-zwart".
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term:
+            queryset |= self.model.objects.filter(aliases__icontains=search_term)
+        return queryset, may_have_duplicates
+
+
+@admin.register(Club)
+class ClubAdmin(CountryLeagueMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "country", "league", "article_count", "page_link"]
+    list_filter = ["country", "league"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [PlayerInline]
+    actions = ["relink_everything"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(n_articles=Count("article_links", filter=Q(article_links__state=LinkState.LINKED)))
+        )
+
+    @admin.display(description=_("artikels"), ordering="n_articles")
+    def article_count(self, obj):
+        return obj.n_articles
+
+    @admin.display(description=_("pagina"))
+    def page_link(self, obj):
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), _("bekijken"))
+
+    @admin.action(description=_("Alle artikels opnieuw koppelen"))
+    def relink_everything(self, request, queryset):
+        transaction.on_commit(lambda: tasks.relink_all.delay())
+        self.message_user(request, _("Alle artikels worden opnieuw gekoppeld."))
+
+
+@admin.register(Player)
+class PlayerAdmin(CountryLeagueMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "club", "country", "article_count"]
+    list_filter = ["club__country", "country"]
+    search_fields = ["name", "slug", "club__name"]
+    autocomplete_fields = ["club"]
+    prepopulated_fields = {"slug": ["name"]}
+    list_select_related = ["club"]
+    actions = ["relink_everything"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(n_articles=Count("article_links", filter=Q(article_links__state=LinkState.LINKED)))
+        )
+
+    @admin.display(description=_("artikels"), ordering="n_articles")
+    def article_count(self, obj):
+        return obj.n_articles
+
+    relink_everything = ClubAdmin.relink_everything
+
+
+class StoryArticleInline(admin.TabularInline):
+    model = Article
+    fk_name = "story"
+    fields = ["title_link", "source", "published_at", "status"]
+    readonly_fields = ["title_link", "source", "published_at", "status"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("titel"))
+    def title_link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("admin:articles_article_change", args=[obj.pk]), obj.title)
+
+
+@admin.register(Story)
+class StoryAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "article_count",
+        "is_featured",
+        "featured_order",
+        "is_locked",
+        "last_published_at",
+    ]
+    list_editable = ["is_featured", "featured_order", "is_locked"]
+    list_filter = ["is_featured", "is_locked", "last_published_at"]
+    search_fields = ["headline", "slug", "lead_article__title"]
+    date_hierarchy = "last_published_at"
+    raw_id_fields = ["lead_article"]
+    list_select_related = ["lead_article"]
+    prepopulated_fields = {"slug": ["headline"]}
+    inlines = [StoryArticleInline]
+    actions = ["feature", "unfeature", "lock", "unlock"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_articles=Count("articles"))
+
+    @admin.display(description=_("artikels"), ordering="n_articles")
+    def article_count(self, obj):
+        return obj.n_articles
+
+    @admin.action(description=_("Uitlichten op de voorpagina"))
+    def feature(self, request, queryset):
+        queryset.update(is_featured=True)
+
+    @admin.action(description=_("Niet meer uitlichten"))
+    def unfeature(self, request, queryset):
+        queryset.update(is_featured=False)
+
+    @admin.action(description=_("Vergrendelen tegen automatische wijzigingen"))
+    def lock(self, request, queryset):
+        queryset.update(is_locked=True)
+
+    @admin.action(description=_("Ontgrendelen"))
+    def unlock(self, request, queryset):
+        queryset.update(is_locked=False)

@@ -1,0 +1,31 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from articles import feeds
+from articles.models import Source
+
+
+class Command(BaseCommand):
+    help = "Fetch sources now, in this process; prints counts per source and exits 1 if any failed."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--source", type=int, help="only this source id")
+
+    def handle(self, *args, source=None, **options):
+        sources = Source.objects.filter(feed_url__isnull=False)
+        sources = sources.filter(pk=source) if source else sources.filter(is_active=True)
+        if source and not sources:
+            raise CommandError(f"no source with id {source} and a feed URL")
+        failed = 0
+        for src in sources:
+            report = feeds.fetch_and_store(src)
+            counts = ", ".join(f"{n} {k}" for k, n in report.counts.items())
+            line = f"{src.pk} {src.name}: {counts}"
+            if report.error:
+                line += f" — {report.error}"
+            if report.error and not sum(report.counts.values()):
+                failed += 1
+                self.stderr.write(line)
+            else:
+                self.stdout.write(line)
+        if failed:
+            raise CommandError(f"{failed} source(s) failed")

@@ -1,0 +1,286 @@
+"""What newsdesk knows: sources, articles, clubs, players, the links between them, stories."""
+
+from datetime import timedelta
+
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+
+class Source(models.Model):
+    """A news site we read, through its feed (or only through imports when it has none)."""
+
+    name = models.CharField(_("naam"), max_length=200, unique=True)
+    feed_url = models.URLField(_("feed-URL"), max_length=1000, unique=True, null=True, blank=True)
+    site_url = models.URLField(_("website"), max_length=1000, blank=True)
+    is_active = models.BooleanField(_("actief"), default=True)
+    content_selector = models.CharField(
+        _("CSS-selector voor de tekst"),
+        max_length=300,
+        blank=True,
+        help_text=_("Laat leeg om de tekst automatisch te herkennen."),
+    )
+    fetch_interval = models.DurationField(_("ophaalinterval"), default=timedelta(minutes=15))
+
+    # HTTP validators for conditional GET.
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+
+    # Health: the scheduler only looks at next_fetch_at; the rest is for people.
+    next_fetch_at = models.DateTimeField(_("volgende ophaling"), default=timezone.now, db_index=True)
+    last_fetched_at = models.DateTimeField(_("laatst opgehaald"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("laatste succes"), null=True, blank=True)
+    last_error = models.TextField(_("laatste fout"), blank=True)
+    last_error_at = models.DateTimeField(_("tijdstip laatste fout"), null=True, blank=True)
+    last_warning = models.TextField(_("laatste waarschuwing"), blank=True)
+    error_count = models.PositiveIntegerField(_("fouten op rij"), default=0)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("bron")
+        verbose_name_plural = _("bronnen")
+        indexes = [models.Index(fields=["is_active", "next_fetch_at"])]
+
+    def __str__(self):
+        return self.name
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Article.Status.PUBLISHED, duplicate_of__isnull=True)
+
+    def index_stale(self):
+        """Articles whose copy in the search index is older than the row."""
+        return self.filter(Q(indexed_at__isnull=True) | Q(indexed_at__lt=F("updated_at")))
+
+    def mark_index_stale(self):
+        """Bump updated_at so the index pipeline picks these rows up again."""
+        return self.update(updated_at=timezone.now())
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        PUBLISHED = "published", _("gepubliceerd")
+        HIDDEN = "hidden", _("verborgen")
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="articles", verbose_name=_("bron"))
+    url = models.URLField(_("canonieke URL"), max_length=1000, unique=True)
+    guid = models.CharField(_("GUID"), max_length=1000, blank=True)
+    title = models.CharField(_("titel"), max_length=500)
+    slug = models.SlugField(max_length=120, allow_unicode=False, blank=True)
+    teaser = models.CharField(_("teaser"), max_length=200, blank=True)
+    body = models.TextField(_("tekst"), blank=True, help_text=_("Platte tekst, voor zoeken en teasers."))
+    body_html = models.TextField(_("tekst (HTML)"), blank=True, help_text=_("Gesaneerde HTML."))
+    author = models.CharField(_("auteur"), max_length=300, blank=True)
+    image_url = models.URLField(_("afbeelding"), max_length=1000, blank=True)
+    language = models.CharField(_("taal"), max_length=10, default="nl")
+
+    published_at = models.DateTimeField(_("gepubliceerd op"), default=timezone.now)
+    fetched_at = models.DateTimeField(_("opgehaald op"), default=timezone.now)
+    # Bumped by every change that the search index must see (text, status, links, story).
+    updated_at = models.DateTimeField(_("gewijzigd op"), default=timezone.now)
+    # The updated_at value that the index copy was built from; stale when older.
+    indexed_at = models.DateTimeField(_("geïndexeerd op"), null=True, blank=True)
+
+    content_hash = models.CharField(_("inhoudshash"), max_length=64, blank=True, db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("duplicaat van"),
+    )
+    extraction_note = models.CharField(_("extractie"), max_length=500, blank=True)
+    story = models.ForeignKey(
+        "Story",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="articles",
+        verbose_name=_("verhaal"),
+    )
+    # Filled when the article lands (and when its story changes): pages read it, never compute it.
+    related_ids = models.JSONField(_("gerelateerde artikels"), default=list, blank=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("artikel")
+        verbose_name_plural = _("artikels")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "guid"], condition=~Q(guid=""), name="article_unique_source_guid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="article_status_published"),
+            models.Index(fields=["source", "-published_at"], name="article_source_published"),
+            models.Index(fields=["story", "-published_at"], name="article_story_published"),
+            models.Index(fields=["indexed_at"], name="article_indexed_at"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.title)[:120] or "artikel"
+        # Every saved change must reach the index, which compares updated_at to indexed_at.
+        self.updated_at = timezone.now()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:article", kwargs={"pk": self.pk, "slug": self.slug or "artikel"})
+
+    @property
+    def is_index_stale(self):
+        return self.indexed_at is None or self.indexed_at < self.updated_at
+
+
+class Club(models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(_("naam"), max_length=200)
+    country = models.CharField(_("land"), max_length=3, db_index=True, help_text=_("FIFA-code, bv. BEL"))
+    league = models.CharField(_("competitie"), max_length=100, blank=True, db_index=True)
+    aliases = models.JSONField(_("andere namen"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("club")
+        verbose_name_plural = _("clubs")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:club", kwargs={"slug": self.slug})
+
+
+class Player(models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(_("naam"), max_length=200)
+    club = models.ForeignKey(
+        Club, on_delete=models.SET_NULL, null=True, blank=True, related_name="players", verbose_name=_("club")
+    )
+    country = models.CharField(_("nationaliteit"), max_length=3, blank=True)
+    aliases = models.JSONField(_("andere namen"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("speler")
+        verbose_name_plural = _("spelers")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:player", kwargs={"slug": self.slug})
+
+
+class LinkOrigin(models.TextChoices):
+    AUTO = "auto", _("automatisch")
+    EDITOR = "editor", _("redactie")
+
+
+class LinkState(models.TextChoices):
+    LINKED = "linked", _("gekoppeld")
+    REJECTED = "rejected", _("afgewezen")
+
+
+class EntityLink(models.Model):
+    """An article's link to an entity. An editor's row (added or rejected) outlives re-linking."""
+
+    origin = models.CharField(_("herkomst"), max_length=10, choices=LinkOrigin.choices, default=LinkOrigin.AUTO)
+    state = models.CharField(_("status"), max_length=10, choices=LinkState.choices, default=LinkState.LINKED)
+    # [{"start": int, "end": int, "text": str, "field": "title"|"body"}, ...]
+    mentions = models.JSONField(_("vermeldingen"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_editor_decision(self):
+        return self.origin == LinkOrigin.EDITOR
+
+
+class ArticleClub(EntityLink):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="club_links")
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="article_links")
+
+    class Meta:
+        verbose_name = _("clubkoppeling")
+        verbose_name_plural = _("clubkoppelingen")
+        constraints = [models.UniqueConstraint(fields=["article", "club"], name="articleclub_unique")]
+        indexes = [models.Index(fields=["club", "state"], name="articleclub_club_state")]
+
+    def __str__(self):
+        return f"{self.article_id} → {self.club}"
+
+
+class ArticlePlayer(EntityLink):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="player_links")
+    player = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="article_links")
+
+    class Meta:
+        verbose_name = _("spelerkoppeling")
+        verbose_name_plural = _("spelerkoppelingen")
+        constraints = [models.UniqueConstraint(fields=["article", "player"], name="articleplayer_unique")]
+        indexes = [models.Index(fields=["player", "state"], name="articleplayer_player_state")]
+
+    def __str__(self):
+        return f"{self.article_id} → {self.player}"
+
+
+class Story(models.Model):
+    """Articles about one event. Editors feature, order and lock stories."""
+
+    slug = models.SlugField(max_length=140, unique=True)
+    headline = models.CharField(_("kop"), max_length=500, blank=True, help_text=_("Leeg: de kop van het hoofdartikel."))
+    lead_article = models.ForeignKey(
+        Article,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("hoofdartikel"),
+    )
+    is_featured = models.BooleanField(_("uitgelicht"), default=False)
+    featured_order = models.PositiveIntegerField(_("volgorde"), default=0)
+    is_locked = models.BooleanField(
+        _("vergrendeld"), default=False, help_text=_("Automatische clustering verandert dit verhaal niet.")
+    )
+    first_published_at = models.DateTimeField(_("eerste artikel"), default=timezone.now)
+    last_published_at = models.DateTimeField(_("laatste artikel"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-last_published_at"]
+        verbose_name = _("verhaal")
+        verbose_name_plural = _("verhalen")
+        indexes = [models.Index(fields=["is_featured", "featured_order"], name="story_featured_order")]
+
+    def __str__(self):
+        return self.display_headline
+
+    def get_absolute_url(self):
+        return reverse("articles:story", kwargs={"slug": self.slug})
+
+    @property
+    def display_headline(self):
+        if self.headline:
+            return self.headline
+        if self.lead_article_id:
+            return self.lead_article.title
+        return self.slug

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from articles import views
+
+app_name = "articles"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("articles/<int:pk>/<slug:slug>/", views.article_detail, name="article"),
+    path("clubs/", views.club_list, name="clubs"),
+    path("clubs/<slug:slug>/", views.club_detail, name="club"),
+    path("players/<slug:slug>/", views.player_detail, name="player"),
+    path("stories/<slug:slug>/", views.story_detail, name="story"),
+]

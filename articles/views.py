@@ -1,0 +1,75 @@
+"""Reader-facing pages. Thin: selectors do the reading, templates the showing."""
+
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from articles import selectors
+from articles.models import Club, Player
+
+PAGE_SIZE = 20
+
+
+def home(request):
+    featured = selectors.stories_with_counts().filter(is_featured=True).order_by("featured_order", "-last_published_at")
+    page = Paginator(selectors.published_articles(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "articles/home.html", {"featured": featured[:6], "page": page})
+
+
+def article_detail(request, pk, slug):
+    article = get_object_or_404(selectors.published_articles(), pk=pk)
+    if slug != article.slug:
+        return redirect(article, permanent=True)
+    latest = selectors.published_articles().exclude(pk=article.pk)[:8]
+    return render(request, "articles/article_detail.html", {"article": article, "latest": latest})
+
+
+def club_list(request):
+    clubs = selectors.clubs_with_counts().order_by("country", "league", "name")
+    return render(request, "articles/club_list.html", {"clubs": clubs})
+
+
+def club_detail(request, slug):
+    club = get_object_or_404(Club, slug=slug)
+    page = Paginator(selectors.articles_for_club(club), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "articles/club_detail.html", {"club": club, "page": page, "players": club.players.all()})
+
+
+def player_detail(request, slug):
+    player = get_object_or_404(Player.objects.select_related("club"), slug=slug)
+    page = Paginator(selectors.articles_for_player(player), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "articles/player_detail.html", {"player": player, "page": page})
+
+
+def story_detail(request, slug):
+    story = get_object_or_404(selectors.stories_with_counts(), slug=slug)
+    articles = selectors.published_articles().filter(story=story).order_by("source__name", "-published_at")
+    return render(request, "articles/story_detail.html", {"story": story, "articles": articles})
+
+
+def healthz(request):
+    """Database, index folder and broker: 200 when all answer, 503 naming what does not."""
+    from django.conf import settings
+
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"error: {exc}"
+    index_dir = settings.NEWSDESK_INDEX_DIR
+    checks["index"] = "ok" if index_dir.exists() else f"missing: {index_dir}"
+    if settings.REDIS_URL:
+        try:
+            import redis
+
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
+            checks["broker"] = "ok"
+        except Exception as exc:
+            checks["broker"] = f"error: {exc}"
+    else:
+        checks["broker"] = "eager (no REDIS_URL)"
+    healthy = checks["database"] == "ok" and not checks["broker"].startswith("error")
+    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from articles import api, views
+
+router = DefaultRouter()
+router.register("articles", api.ArticleViewSet, basename="article")
+router.register("clubs", api.ClubViewSet, basename="club")
+router.register("players", api.PlayerViewSet, basename="player")
+router.register("stories", api.StoryViewSet, basename="story")
+
+admin.site.site_header = "newsdesk redactie"
+admin.site.site_title = "newsdesk"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/", include(router.urls)),
+    path("healthz", views.healthz, name="healthz"),
+    path("", include("articles.urls")),
+]

@@ -1,0 +1,108 @@
+"""Build articles/data/gazetteer.json from openfootball's club lists (CC0) and our own lists.
+
+    python scripts/build_gazetteer.py ../shared/data/openfootball-clubs
+
+Club names and aliases come from openfootball (https://github.com/openfootball/clubs, CC0,
+public domain); the Dutch-language nicknames and the players are the newsdesk team's own.
+"""
+
+import json
+import re
+import sys
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+from django.utils.text import slugify
+
+sys.path.insert(0, str(Path(__file__).parent))
+from gazetteer_clubs import CLUBS
+from openfootball import read_clubs
+
+OUT = Path(__file__).resolve().parent.parent / "articles" / "data" / "gazetteer.json"
+PLAYERS = Path(__file__).resolve().parent / "gazetteer_players.txt"
+_LANG_TAG = re.compile(r"\s*\[[a-z]{2}\]\s*$")
+
+
+def usable_alias(alias: str) -> bool:
+    """openfootball abbreviates names for tables ("Bayern Mün.", "Galat. İstanbul"); readers don't."""
+    for token in alias.split():
+        if token.endswith(".") and len(token) > 2 and token not in {"St.", "N.E.C."}:
+            return False
+    return len(alias) > 1
+
+
+def fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+
+
+def build_clubs(openfootball_dir: Path) -> list[dict]:
+    known: dict[str, list[str]] = {}
+    for path in sorted(openfootball_dir.glob("europe/*/*.clubs.txt")):
+        for name, aliases in read_clubs(path).items():
+            known.setdefault(name, aliases)
+    clubs = []
+    for country, league, of_name, slug, name, extra in CLUBS:
+        aliases = []
+        if of_name is not None:
+            if of_name not in known:
+                raise SystemExit(f"openfootball has no club named {of_name!r}")
+            aliases = [of_name, *known[of_name]]
+        aliases = [_LANG_TAG.sub("", a).strip() for a in [*aliases, *extra]]
+        seen = {fold(name)}
+        unique = []
+        for alias in aliases:
+            if usable_alias(alias) and fold(alias) not in seen:
+                seen.add(fold(alias))
+                unique.append(alias)
+        clubs.append({"slug": slug, "name": name, "country": country, "league": league, "aliases": unique})
+    # An alias two of our clubs share ("Racing", a city) would link the wrong club: drop it from both.
+    counts = Counter(fold(a) for club in clubs for a in {fold(x) for x in [club["name"], *club["aliases"]]})
+    for club in clubs:
+        dropped = [a for a in club["aliases"] if counts[fold(a)] > 1]
+        club["aliases"] = [a for a in club["aliases"] if counts[fold(a)] == 1]
+        if dropped:
+            print(f"{club['slug']}: shared aliases dropped: {dropped}", file=sys.stderr)
+    return clubs
+
+
+def build_players(club_slugs: set[str]) -> list[dict]:
+    players = []
+    for number, line in enumerate(PLAYERS.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, club, country, aliases = (part.strip() for part in line.split("|"))
+        if club and club not in club_slugs:
+            raise SystemExit(f"{PLAYERS.name}:{number}: unknown club {club!r}")
+        players.append(
+            {
+                "slug": slugify(fold(name)),
+                "name": name,
+                "club": club,
+                "country": country,
+                "aliases": [a.strip() for a in aliases.split(";") if a.strip()],
+            }
+        )
+    slugs = Counter(p["slug"] for p in players)
+    if duplicates := [s for s, n in slugs.items() if n > 1]:
+        raise SystemExit(f"two players share a slug: {duplicates}")
+    return players
+
+
+def main():
+    openfootball_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/openfootball-clubs")
+    clubs = build_clubs(openfootball_dir)
+    players = build_players({c["slug"] for c in clubs})
+    data = {
+        "credits": "Club names and aliases: openfootball/clubs (CC0-1.0, public domain). "
+        "Dutch nicknames and players: the newsdesk team.",
+        "clubs": clubs,
+        "players": players,
+    }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"{OUT}: {len(clubs)} clubs, {len(players)} players")
+
+
+if __name__ == "__main__":
+    main()

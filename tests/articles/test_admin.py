@@ -1,0 +1,142 @@
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.db.models import F
+from django.urls import reverse
+
+from articles.models import Article, ArticleClub, LinkOrigin, LinkState, Source, Story
+from tests.factories import ArticleFactory, ClubFactory, PlayerFactory, SourceFactory, StoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def newsroom():
+    club = ClubFactory(name="Club Brugge", slug="club-brugge")
+    player = PlayerFactory(name="Hans Vanaken", slug="hans-vanaken", club=club)
+    story = StoryFactory()
+    article = ArticleFactory(title="Club Brugge wint", body="Hans Vanaken scoort voor Club Brugge.", story=story)
+    story.lead_article = article
+    story.save()
+    Group.objects.create(name="Redactie")
+    return {"club": club, "player": player, "story": story, "article": article}
+
+
+def registered_models():
+    return [model for model in admin.site._registry if model._meta.app_label in ("articles", "auth")]
+
+
+@pytest.mark.parametrize("model", registered_models(), ids=lambda m: m.__name__)
+def test_every_changelist_add_and_change_form_renders(admin_client, admin_user, newsroom, model):
+    opts = model._meta
+    changelist = admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+    assert changelist.status_code == 200
+    add = admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
+    assert add.status_code in (200, 403)
+    obj = model.objects.first()
+    change = admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
+    assert change.status_code == 200
+
+
+def test_changelists_search_and_filter(admin_client, newsroom):
+    url = reverse("admin:articles_club_changelist")
+    assert "Club Brugge" in admin_client.get(url, {"q": "brugge"}).content.decode()
+    response = admin_client.get(reverse("admin:articles_article_changelist"), {"index": "stale", "status": "published"})
+    assert "Club Brugge wint" in response.content.decode()
+
+
+def run_action(client, model, action, objects):
+    opts = model._meta
+    return client.post(
+        reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+        {"action": action, "_selected_action": [o.pk for o in objects]},
+        follow=True,
+    )
+
+
+def test_hide_and_publish_actions(admin_client, newsroom):
+    article = newsroom["article"]
+    run_action(admin_client, Article, "hide", [article])
+    article.refresh_from_db()
+    assert article.status == Article.Status.HIDDEN
+    assert article.is_index_stale
+    run_action(admin_client, Article, "publish", [article])
+    article.refresh_from_db()
+    assert article.status == Article.Status.PUBLISHED
+
+
+def test_relink_action_links_mentioned_entities(admin_client, newsroom, django_capture_on_commit_callbacks):
+    article = newsroom["article"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = run_action(admin_client, Article, "relink", [article])
+    assert response.status_code == 200
+    assert set(article.club_links.values_list("club__slug", flat=True)) == {"club-brugge"}
+    assert set(article.player_links.values_list("player__slug", flat=True)) == {"hans-vanaken"}
+
+
+def test_reindex_action_marks_articles_stale(admin_client, newsroom):
+    article = newsroom["article"]
+    Article.objects.filter(pk=article.pk).update(indexed_at=F("updated_at"))
+    article.refresh_from_db()
+    assert not article.is_index_stale
+    run_action(admin_client, Article, "reindex", [article])
+    article.refresh_from_db()
+    assert article.is_index_stale
+
+
+def test_feature_actions(admin_client, newsroom):
+    story = newsroom["story"]
+    run_action(admin_client, Article, "feature_story", [newsroom["article"]])
+    story.refresh_from_db()
+    assert story.is_featured
+    run_action(admin_client, Story, "unfeature", [story])
+    run_action(admin_client, Story, "lock", [story])
+    story.refresh_from_db()
+    assert not story.is_featured and story.is_locked
+
+
+def test_fetch_now_action_fetches_and_records_the_outcome(admin_client, django_capture_on_commit_callbacks):
+    # The feed URL cannot be reached (nothing listens there): the failure lands on the source.
+    source = SourceFactory(feed_url="http://127.0.0.1:9/feed.xml")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = run_action(admin_client, Source, "fetch_now", [source])
+    assert response.status_code == 200
+    source.refresh_from_db()
+    assert source.last_error
+    assert source.error_count == 1
+    assert source.next_fetch_at > source.last_fetched_at
+
+
+def test_editor_removing_a_link_records_a_rejection(admin_client, newsroom):
+    article = newsroom["article"]
+    link = ArticleClub.objects.create(article=article, club=newsroom["club"])
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(
+        {
+            "source": article.source_id,
+            "story": article.story_id,
+            "status": article.status,
+            "published_at_0": "2026-11-15",
+            "published_at_1": "20:00:00",
+            "club_links-TOTAL_FORMS": "1",
+            "club_links-INITIAL_FORMS": "1",
+            "club_links-0-id": link.pk,
+            "club_links-0-article": article.pk,
+            "club_links-0-club": newsroom["club"].pk,
+            "club_links-0-state": "linked",
+            "club_links-0-DELETE": "on",
+            "player_links-TOTAL_FORMS": "1",
+            "player_links-INITIAL_FORMS": "0",
+            "player_links-0-player": newsroom["player"].pk,
+            "player_links-0-state": "linked",
+        }
+    )
+    data.pop("duplicate_of", None)
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    link.refresh_from_db()
+    assert (link.state, link.origin) == (LinkState.REJECTED, LinkOrigin.EDITOR)
+    added = article.player_links.get()
+    assert (added.state, added.origin) == (LinkState.LINKED, LinkOrigin.EDITOR)

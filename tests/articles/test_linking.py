@@ -1,0 +1,69 @@
+import pytest
+
+from articles import linking
+from articles.models import ArticleClub, ArticlePlayer, LinkOrigin, LinkState
+from tests.factories import ArticleFactory, ClubFactory, PlayerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def entities():
+    brugge = ClubFactory(slug="club-brugge", name="Club Brugge", aliases=["blauw-zwart"])
+    cercle = ClubFactory(slug="cercle-brugge", name="Cercle Brugge", aliases=[])
+    anderlecht = ClubFactory(slug="anderlecht", name="RSC Anderlecht", aliases=["Anderlecht", "paars-wit"])
+    vanaken = PlayerFactory(slug="hans-vanaken", name="Hans Vanaken", club=brugge)
+    linking.bump_gazetteer_version()
+    return brugge, cercle, anderlecht, vanaken
+
+
+def linked(article, model, key):
+    return set(model.objects.filter(article=article, state=LinkState.LINKED).values_list(key, flat=True))
+
+
+def test_links_clubs_and_players_with_offsets(entities):
+    article = ArticleFactory(title="Club Brugge wint", body="Hans Vanaken scoorde voor blauw-zwart tegen Anderlecht.")
+    linking.link_article(article)
+    assert linked(article, ArticleClub, "club__slug") == {"club-brugge", "anderlecht"}
+    mention = ArticlePlayer.objects.get(article=article).mentions[0]
+    assert article.body[mention["start"] : mention["end"]] == "Hans Vanaken"
+
+
+def test_longest_name_wins(entities):
+    article = ArticleFactory(title="Cercle Brugge verliest", body="Groen-zwart ging onderuit.")
+    linking.link_article(article)
+    assert linked(article, ArticleClub, "club__slug") == {"cercle-brugge"}
+
+
+def test_editor_decisions_survive_relinking(entities):
+    _, cercle, anderlecht, _ = entities
+    article = ArticleFactory(title="Club Brugge wint", body="Een zege tegen Anderlecht.")
+    linking.link_article(article)
+    # The editor rejects the Anderlecht link and adds Cercle by hand.
+    ArticleClub.objects.filter(article=article, club=anderlecht).update(
+        state=LinkState.REJECTED, origin=LinkOrigin.EDITOR
+    )
+    ArticleClub.objects.create(article=article, club=cercle, origin=LinkOrigin.EDITOR)
+    linking.link_article(article)
+    linking.link_article(article)
+    assert linked(article, ArticleClub, "club__slug") == {"club-brugge", "cercle-brugge"}
+    assert ArticleClub.objects.get(article=article, club=anderlecht).state == LinkState.REJECTED
+
+
+def test_automatic_link_disappears_when_the_text_no_longer_mentions_it(entities):
+    article = ArticleFactory(title="Club Brugge wint", body="")
+    linking.link_article(article)
+    article.title = "Een andere ploeg wint"
+    article.save()
+    linking.link_article(article)
+    assert linked(article, ArticleClub, "club__slug") == set()
+
+
+def test_gazetteer_change_rebuilds_the_matcher(entities):
+    article = ArticleFactory(title="Genk wint", body="KRC Genk was sterker.")
+    linking.link_article(article)
+    assert linked(article, ArticleClub, "club__slug") == set()
+    ClubFactory(slug="genk", name="KRC Genk")
+    linking.bump_gazetteer_version()
+    linking.link_article(article)
+    assert linked(article, ArticleClub, "club__slug") == {"genk"}

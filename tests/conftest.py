@@ -1,0 +1,42 @@
+import os
+
+import pytest
+from django.core.cache import cache
+
+from tests.services import require_server
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    return f"database: {settings.DATABASES['default']['ENGINE']} {settings.DATABASES['default'].get('NAME')}"
+
+
+def pytest_collection_modifyitems(config, items):
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        # One check for the whole run: without the server, every database test would error.
+        from tests.services import IN_CI, reachable
+
+        if not reachable(url, 5432):
+            message = f"PostgreSQL at {url} is unreachable"
+            if IN_CI:
+                raise pytest.UsageError(f"{message}; under CI=true the PostgreSQL run must happen")
+            for item in items:
+                item.add_marker(pytest.mark.skip(reason=message))
+
+
+@pytest.fixture(autouse=True)
+def isolated_state(settings, tmp_path):
+    """Each test gets its own index folder and an empty cache."""
+    settings.NEWSDESK_INDEX_DIR = tmp_path / "index"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    require_server("Redis", url, 6379)
+    return url
