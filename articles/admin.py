@@ -52,7 +52,7 @@ class SourceAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["name", "feed_url", "site_url", "is_active"]}),
-        (_("Ophalen"), {"fields": ["fetch_interval", "content_selector", "next_fetch_at"]}),
+        (_("Ophalen"), {"fields": ["fetch_interval", "fetch_full_text", "content_selector", "next_fetch_at"]}),
         (
             _("Gezondheid"),
             {

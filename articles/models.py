@@ -24,6 +24,11 @@ class Source(models.Model):
         help_text=_("Laat leeg om de tekst automatisch te herkennen."),
     )
     fetch_interval = models.DurationField(_("ophaalinterval"), default=timedelta(minutes=15))
+    fetch_full_text = models.BooleanField(
+        _("volledige tekst ophalen"),
+        default=True,
+        help_text=_("Haal de artikelpagina op wanneer de feed alleen een samenvatting geeft."),
+    )
 
     # HTTP validators for conditional GET.
     etag = models.CharField(max_length=500, blank=True)
@@ -88,6 +93,8 @@ class Article(models.Model):
     indexed_at = models.DateTimeField(_("geïndexeerd op"), null=True, blank=True)
 
     content_hash = models.CharField(_("inhoudshash"), max_length=64, blank=True, db_index=True)
+    # The feed entry this article was last built from: an unchanged entry is not ingested again.
+    entry_hash = models.CharField(_("feeditem-hash"), max_length=64, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PUBLISHED)
     duplicate_of = models.ForeignKey(
         "self",

@@ -44,6 +44,7 @@ def store_article(
     published_at: datetime | None = None,
     image_url: str = "",
     extraction_note: str = "",
+    entry_hash: str = "",
 ) -> StoreResult:
     """Create, update or leave alone the article at `url`; the database decides who was first."""
     url = canonical_url(url)
@@ -64,7 +65,7 @@ def store_article(
 
     existing = _find_existing(source, url, guid)
     if existing is not None:
-        return _update(existing, fields, digest)
+        return _update(existing, fields, digest, entry_hash)
 
     duplicate_of = (
         Article.objects.filter(content_hash=digest, duplicate_of__isnull=True)
@@ -81,6 +82,7 @@ def store_article(
                 published_at=published_at or timezone.now(),
                 fetched_at=timezone.now(),
                 duplicate_of=duplicate_of,
+                entry_hash=entry_hash,
                 **fields,
             )
     except IntegrityError:
@@ -88,17 +90,21 @@ def store_article(
         existing = _find_existing(source, url, guid)
         if existing is None:
             raise
-        return _update(existing, fields, digest)
+        return _update(existing, fields, digest, entry_hash)
 
     transaction.on_commit(lambda: _article_landed(article.pk))
     return StoreResult(article, Outcome.DUPLICATE if duplicate_of else Outcome.NEW)
 
 
-def _update(article: Article, fields: dict, digest: str) -> StoreResult:
+def _update(article: Article, fields: dict, digest: str, entry_hash: str) -> StoreResult:
     if article.content_hash == digest and article.title == fields["title"]:
+        if entry_hash and article.entry_hash != entry_hash:
+            # The entry changed but not its text (a new date, say): remember it, touch nothing else.
+            Article.objects.filter(pk=article.pk).update(entry_hash=entry_hash)
         return StoreResult(article, Outcome.UNCHANGED)
     for name, value in fields.items():
         setattr(article, name, value)
+    article.entry_hash = entry_hash or article.entry_hash
     article.fetched_at = timezone.now()
     article.save()
     transaction.on_commit(lambda: _article_landed(article.pk))

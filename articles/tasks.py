@@ -1,13 +1,72 @@
-"""Celery tasks: thin wrappers that load by id and call the module that does the work."""
+"""Celery tasks: thin wrappers that load by id and call the module that does the work.
+
+Every task is idempotent: running one twice changes nothing more than running it once.
+"""
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
 
-from articles import linking
+from articles import feeds, http, ingest, linking
 from articles.models import Article, Source
 
 logger = logging.getLogger(__name__)
+
+# A claimed source is not claimed again for this long, even if its fetch task is lost.
+FETCH_LEASE = timedelta(minutes=10)
+NETWORK_RETRY = {
+    "autoretry_for": (http.NetworkError,),
+    "retry_backoff": 30,
+    "retry_backoff_max": 3600,
+    "retry_jitter": True,
+    "max_retries": 4,
+}
+
+
+@shared_task
+def enqueue_due_sources() -> int:
+    """Beat, every minute: claim each due source with a conditional UPDATE, then enqueue it."""
+    now = timezone.now()
+    due = Source.objects.filter(is_active=True, feed_url__isnull=False, next_fetch_at__lte=now)
+    claimed = 0
+    for source_id in due.values_list("pk", flat=True):
+        # Only the caller whose UPDATE changed the row enqueues: two beats never double a fetch.
+        if Source.objects.filter(pk=source_id, next_fetch_at__lte=now).update(next_fetch_at=now + FETCH_LEASE):
+            transaction.on_commit(lambda pk=source_id: fetch_source.delay(pk))
+            claimed += 1
+    return claimed
+
+
+@shared_task(bind=True, **NETWORK_RETRY)
+def fetch_source(self, source_id: int) -> dict:
+    source = Source.objects.filter(pk=source_id).first()
+    if source is None or not source.feed_url:
+        return {"skipped": source_id}
+    try:
+        poll = feeds.poll_source(source)
+    except http.RetryAfter as exc:
+        raise self.retry(exc=exc, countdown=exc.seconds) from None
+    except http.NetworkError:
+        raise  # recorded on the source; retried with backoff
+    except (http.FetchError, feeds.FeedUnreadable) as exc:
+        return {"error": str(exc)}  # recorded on the source; retrying soon would not help
+    for entry in poll.pending:
+        transaction.on_commit(lambda entry=entry: ingest_entry.delay(source_id, entry))
+    return {"enqueued": len(poll.pending), "unchanged": poll.unchanged}
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, **NETWORK_RETRY)
+def ingest_entry(self, source_id: int, entry: dict) -> str | None:
+    source = Source.objects.filter(pk=source_id).first()
+    if source is None:
+        return None
+    # In-process (eager) runs cannot wait for a retry; a worker's last try keeps the feed's text.
+    can_retry = not self.request.is_eager and self.request.retries < self.max_retries
+    result = ingest.ingest_entry(source, entry, raise_network_errors=can_retry)
+    return result.outcome.value
 
 
 @shared_task
@@ -26,8 +85,7 @@ def link_article(article_id: int) -> None:
 @shared_task
 def relink_articles(article_ids: list[int]) -> int:
     matcher = linking.get_matcher()
-    articles = Article.objects.filter(pk__in=article_ids)
-    for article in articles:
+    for article in Article.objects.filter(pk__in=article_ids):
         linking.link_article(article, matcher)
     return len(article_ids)
 
@@ -39,27 +97,3 @@ def relink_all(batch_size: int = 500) -> int:
     for start in range(0, len(ids), batch_size):
         relink_articles.delay(ids[start : start + batch_size])
     return len(ids)
-
-
-@shared_task
-def enqueue_due_sources() -> int:
-    from django.utils import timezone
-
-    due = list(
-        Source.objects.filter(is_active=True, feed_url__isnull=False, next_fetch_at__lte=timezone.now()).values_list(
-            "pk", flat=True
-        )
-    )
-    for source_id in due:
-        fetch_source.delay(source_id)
-    return len(due)
-
-
-@shared_task
-def fetch_source(source_id: int) -> dict:
-    from articles import feeds
-
-    source = Source.objects.filter(pk=source_id).first()
-    if source is None:
-        return {}
-    return feeds.fetch_and_store(source).as_dict()

@@ -5,6 +5,7 @@ Celery tasks run eagerly in-process. Production sets DJANGO_DEBUG=0, DJANGO_SECR
 DJANGO_ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
 """
 
+import os
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -78,6 +79,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; a busy timeout makes a second writer wait
     # instead of failing at once with "database is locked".
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # A file, not memory: integration tests run workers in other processes against it. One per
+    # test run, so two runs side by side never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
@@ -149,6 +153,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- newsdesk -------------------------------------------------------------------------------
 NEWSDESK_INDEX_DIR = Path(env_str("NEWSDESK_INDEX_DIR") or VAR_DIR / "index")
 NEWSDESK_ALLOW_PRIVATE_FETCH = env_bool("NEWSDESK_ALLOW_PRIVATE_FETCH", False)
+# host:port pairs on private addresses that may be fetched all the same (an internal feed proxy).
+NEWSDESK_FETCH_ALLOWLIST = env_list("NEWSDESK_FETCH_ALLOWLIST", [])
 NEWSDESK_USER_AGENT = "newsdesk/0.1 (+https://github.com/newsdesk; Dutch football news aggregator)"
 
 # --- API ------------------------------------------------------------------------------------

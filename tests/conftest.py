@@ -40,3 +40,15 @@ def redis_url():
     url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     require_server("Redis", url, 6379)
     return url
+
+
+@pytest.fixture
+def feed_server(settings):
+    """A loopback HTTP server; only its own host:port is allowed past the private-address guard."""
+    from tests.feedserver import FeedServer
+
+    server = FeedServer().start()
+    settings.NEWSDESK_ALLOW_PRIVATE_FETCH = False
+    settings.NEWSDESK_FETCH_ALLOWLIST = [f"127.0.0.1:{server.port}"]
+    yield server
+    server.stop()

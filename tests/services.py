@@ -2,6 +2,7 @@
 
 import os
 import socket
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,6 +24,40 @@ def require_server(name: str, url: str, default_port: int) -> None:
     if reachable(url, default_port):
         return
     message = f"{name} at {url} is unreachable"
+    if IN_CI:
+        pytest.fail(f"{message}; under CI=true this test must run")
+    pytest.skip(message)
+
+
+def test_database_url() -> str:
+    """DATABASE_URL for another process to reach the database this test run uses."""
+    from django.db import connection
+
+    params = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{params['NAME']}"
+    user = params.get("USER") or ""
+    password = f":{params['PASSWORD']}" if params.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{params.get('HOST') or '127.0.0.1'}:{params.get('PORT') or 5432}/{params['NAME']}"
+
+
+def subprocess_env(**extra) -> dict:
+    """The environment for a child process of the project: this test run's database, and `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_URL", "NEWSDESK_"))}
+    env.update({"DATABASE_URL": test_database_url(), "DJANGO_SETTINGS_MODULE": "newsdesk.settings"}, **extra)
+    return env
+
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def require_shared(name: str) -> Path:
+    """The folder ../shared/data/NAME: skipped when absent (a lone clone), failed under CI."""
+    path = SHARED_DATA / name
+    if path.is_dir():
+        return path
+    message = f"{path} is absent (the shared test material lives beside the project)"
     if IN_CI:
         pytest.fail(f"{message}; under CI=true this test must run")
     pytest.skip(message)

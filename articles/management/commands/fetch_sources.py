@@ -5,10 +5,10 @@ from articles.models import Source
 
 
 class Command(BaseCommand):
-    help = "Fetch sources now, in this process; prints counts per source and exits 1 if any failed."
+    help = "Fetch sources now, in this process; prints counts per source and exits 1 if any source failed."
 
     def add_arguments(self, parser):
-        parser.add_argument("--source", type=int, help="only this source id")
+        parser.add_argument("--source", type=int, help="only this source id (even when inactive)")
 
     def handle(self, *args, source=None, **options):
         sources = Source.objects.filter(feed_url__isnull=False)
@@ -17,12 +17,10 @@ class Command(BaseCommand):
             raise CommandError(f"no source with id {source} and a feed URL")
         failed = 0
         for src in sources:
-            report = feeds.fetch_and_store(src)
+            report = feeds.fetch_and_ingest(src)
             counts = ", ".join(f"{n} {k}" for k, n in report.counts.items())
-            line = f"{src.pk} {src.name}: {counts}"
-            if report.error:
-                line += f" — {report.error}"
-            if report.error and not sum(report.counts.values()):
+            line = f"{src.pk} {src.name}: {counts}" + (f" ({report.error})" if report.error else "")
+            if report.source_failed:
                 failed += 1
                 self.stderr.write(line)
             else:

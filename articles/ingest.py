@@ -1,0 +1,58 @@
+"""Turning one feed entry into a stored article, with the full text from its page when needed."""
+
+import logging
+from datetime import datetime
+
+from articles import http
+from articles.cleaning import html_to_text, make_teaser
+from articles.extract import ExtractionFailed, extract_article
+from articles.models import Source
+from articles.services import StoreResult, store_article
+
+logger = logging.getLogger(__name__)
+
+# Feed text shorter than this is a summary: the article itself is on the page.
+SUMMARY_ONLY_BELOW = 600
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+
+
+def ingest_entry(source: Source, entry: dict, *, raise_network_errors: bool = False) -> StoreResult:
+    """Store `entry` (a normalized feed entry). Page trouble keeps the feed's own text, noted why.
+
+    With raise_network_errors, a network failure while fetching the page is raised instead, so a
+    task can retry it later; its last try passes False and keeps what the feed gave.
+    """
+    feed_html = entry.get("html") or ""
+    text = html_to_text(feed_html)
+    title, author = entry.get("title") or "", entry.get("author") or ""
+    published = datetime.fromisoformat(entry["published"]) if entry.get("published") else None
+    url, body_html, note = entry["link"], feed_html, ""
+    if len(text) < SUMMARY_ONLY_BELOW and entry.get("has_page", True) and source.fetch_full_text:
+        try:
+            page = http.fetch(entry["link"], max_bytes=http.MAX_PAGE_BYTES, accept=PAGE_ACCEPT)
+            extracted = extract_article(page.body, page.url, source.content_selector)
+        except http.NetworkError:
+            if raise_network_errors:
+                raise
+            note = "page not reachable; kept the feed's text"
+            logger.warning("page %s not reachable for source %s", entry["link"], source.pk, exc_info=True)
+        except (http.FetchError, ExtractionFailed) as exc:
+            note = f"kept the feed's text: {type(exc).__name__}: {exc}"
+        else:
+            text, body_html = extracted.text, ""
+            title = title or extracted.title
+            author = author or extracted.author
+            published = published or extracted.published
+            url = extracted.canonical or page.url
+    return store_article(
+        source,
+        url=url,
+        guid=entry.get("guid") or entry["link"],
+        title=title or make_teaser(text, 90) or url,
+        body_text=text,
+        body_html=body_html,
+        author=author,
+        published_at=published,
+        extraction_note=note,
+        entry_hash=entry.get("fingerprint", ""),
+    )
