@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The second test run uses this PostgreSQL database (its test copy is created and dropped).
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install setup run test lint format clean
+.PHONY: install setup run test lint format clean bench bench-ingest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,3 +42,13 @@ format: install
 
 clean:
 	rm -rf $(VENV) var
+
+# Benchmarks run on their own SQLite database in var/bench, made fresh each time.
+BENCH_DB := var/bench/bench.sqlite3
+bench-ingest: install
+	rm -rf var/bench && mkdir -p var/bench
+	DATABASE_URL=sqlite:///$(CURDIR)/$(BENCH_DB) $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=sqlite:///$(CURDIR)/$(BENCH_DB) $(BIN)/python manage.py load_gazetteer
+	DATABASE_URL=sqlite:///$(CURDIR)/$(BENCH_DB) $(BIN)/python manage.py bench_ingest | tee var/bench/ingest.json
+
+bench: bench-ingest

@@ -4,11 +4,12 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from articles.models import Source
-from articles.services import Outcome, store_article
+from articles.services import Outcome, draft, store_drafts
 
 REQUIRED = ("url", "title", "body", "source")
 
@@ -38,12 +39,28 @@ def _validate(record) -> None:
         raise ValueError(f"'url' must be http(s): {record['url']!r}")
 
 
+BATCH = 250  # lines per transaction: one commit (and one fsync) per batch, not per article
+
+
 def import_lines(lines) -> ImportReport:
     report = ImportReport()
     sources: dict[str, Source] = {}
+    batch: list[tuple[int, str]] = []
     for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+        if line.strip():
+            batch.append((number, line))
+        if len(batch) >= BATCH:
+            _import_batch(batch, sources, report)
+            batch = []
+    if batch:
+        _import_batch(batch, sources, report)
+    return report
+
+
+@transaction.atomic
+def _import_batch(batch, sources, report) -> None:
+    drafts = []
+    for number, line in batch:
         try:
             record = json.loads(line)
             _validate(record)
@@ -51,17 +68,18 @@ def import_lines(lines) -> ImportReport:
             name = record["source"].strip()
             if name not in sources:
                 sources[name], _ = Source.objects.get_or_create(name=name)
-            result = store_article(
-                sources[name],
-                url=record["url"],
-                title=record["title"],
-                body_text=record["body"],
-                guid=str(record.get("guid") or ""),
-                author=str(record.get("author") or ""),
-                published_at=published,
+            drafts.append(
+                draft(
+                    sources[name],
+                    url=record["url"],
+                    title=record["title"],
+                    body_text=record["body"],
+                    guid=str(record.get("guid") or ""),
+                    author=str(record.get("author") or ""),
+                    published_at=published,
+                )
             )
         except (ValueError, TypeError) as exc:  # JSONDecodeError is a ValueError
             report.errors.append(f"line {number}: {exc}")
-            continue
+    for result in store_drafts(drafts):
         report.counts[result.outcome.value] += 1
-    return report

@@ -30,7 +30,8 @@ def ingest_entry(source: Source, entry: dict, *, raise_network_errors: bool = Fa
     if len(text) < SUMMARY_ONLY_BELOW and entry.get("has_page", True) and source.fetch_full_text:
         try:
             page = http.fetch(entry["link"], max_bytes=http.MAX_PAGE_BYTES, accept=PAGE_ACCEPT)
-            extracted = extract_article(page.body, page.url, source.content_selector)
+            needs_metadata = not (title and published)
+            extracted = extract_article(page.body, page.url, source.content_selector, metadata=needs_metadata)
         except http.NetworkError:
             if raise_network_errors:
                 raise

@@ -23,6 +23,7 @@ class FeedServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else each response waits ~40 ms for a delayed ACK
 
             def do_GET(self):
                 headers = {k.lower(): v for k, v in self.headers.items()}

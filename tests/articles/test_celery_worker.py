@@ -78,7 +78,7 @@ def test_worker_fetches_a_source_from_the_beat_task_and_the_article_is_served(br
     source = SourceFactory(feed_url=feed_server.url("/feed.xml"))
 
     # What beat sends every minute: the worker claims the due source and fetches it.
-    Celery(broker=broker_url).send_task("articles.tasks.enqueue_due_sources")
+    Celery(broker=broker_url, set_as_current=False).send_task("articles.tasks.enqueue_due_sources")
 
     assert wait_for(lambda: Article.objects.filter(source=source).exists()), "no article within 90 s"
     article = Article.objects.get(source=source)

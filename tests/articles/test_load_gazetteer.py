@@ -96,3 +96,12 @@ def test_shipped_gazetteer_covers_eight_leagues_and_many_players():
 
 def test_shipped_gazetteer_credits_openfootball():
     assert "openfootball" in json.loads(SHIPPED_GAZETTEER.read_text(encoding="utf-8"))["credits"]
+
+
+def test_shipped_gazetteer_is_what_its_sources_build(tmp_path):
+    from tests.services import require_shared
+
+    openfootball = require_shared("openfootball-clubs")
+    output = tmp_path / "gazetteer.json"
+    call_command("build_gazetteer", str(openfootball), "--output", str(output))
+    assert output.read_text(encoding="utf-8") == SHIPPED_GAZETTEER.read_text(encoding="utf-8")

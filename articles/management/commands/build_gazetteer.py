@@ -1,6 +1,6 @@
 """Build articles/data/gazetteer.json from openfootball's club lists (CC0) and our own lists.
 
-    python scripts/build_gazetteer.py ../shared/data/openfootball-clubs
+    python manage.py build_gazetteer ../shared/data/openfootball-clubs
 
 Club names and aliases come from openfootball (https://github.com/openfootball/clubs, CC0,
 public domain); the Dutch-language nicknames and the players are the newsdesk team's own.
@@ -8,19 +8,18 @@ public domain); the Dutch-language nicknames and the players are the newsdesk te
 
 import json
 import re
-import sys
 import unicodedata
 from collections import Counter
 from pathlib import Path
 
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 
-sys.path.insert(0, str(Path(__file__).parent))
-from gazetteer_clubs import CLUBS
-from openfootball import read_clubs
+from articles.data.gazetteer_sources.clubs import CLUBS
+from articles.data.gazetteer_sources.openfootball import read_clubs
+from articles.gazetteer import SHIPPED_GAZETTEER as OUT
 
-OUT = Path(__file__).resolve().parent.parent / "articles" / "data" / "gazetteer.json"
-PLAYERS = Path(__file__).resolve().parent / "gazetteer_players.txt"
+PLAYERS = Path(__file__).resolve().parents[2] / "data" / "gazetteer_sources" / "players.txt"
 _LANG_TAG = re.compile(r"\s*\[[a-z]{2}\]\s*$")
 
 
@@ -46,7 +45,7 @@ def build_clubs(openfootball_dir: Path) -> list[dict]:
         aliases = []
         if of_name is not None:
             if of_name not in known:
-                raise SystemExit(f"openfootball has no club named {of_name!r}")
+                raise CommandError(f"openfootball has no club named {of_name!r}")
             aliases = [of_name, *known[of_name]]
         aliases = [_LANG_TAG.sub("", a).strip() for a in [*aliases, *extra]]
         seen = {fold(name)}
@@ -62,7 +61,7 @@ def build_clubs(openfootball_dir: Path) -> list[dict]:
         dropped = [a for a in club["aliases"] if counts[fold(a)] > 1]
         club["aliases"] = [a for a in club["aliases"] if counts[fold(a)] == 1]
         if dropped:
-            print(f"{club['slug']}: shared aliases dropped: {dropped}", file=sys.stderr)
+            print(f"{club['slug']}: shared aliases dropped: {dropped}")
     return clubs
 
 
@@ -73,7 +72,7 @@ def build_players(club_slugs: set[str]) -> list[dict]:
             continue
         name, club, country, aliases = (part.strip() for part in line.split("|"))
         if club and club not in club_slugs:
-            raise SystemExit(f"{PLAYERS.name}:{number}: unknown club {club!r}")
+            raise CommandError(f"{PLAYERS.name}:{number}: unknown club {club!r}")
         players.append(
             {
                 "slug": slugify(fold(name)),
@@ -85,24 +84,27 @@ def build_players(club_slugs: set[str]) -> list[dict]:
         )
     slugs = Counter(p["slug"] for p in players)
     if duplicates := [s for s, n in slugs.items() if n > 1]:
-        raise SystemExit(f"two players share a slug: {duplicates}")
+        raise CommandError(f"two players share a slug: {duplicates}")
     return players
 
 
-def main():
-    openfootball_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/openfootball-clubs")
-    clubs = build_clubs(openfootball_dir)
-    players = build_players({c["slug"] for c in clubs})
-    data = {
-        "credits": "Club names and aliases: openfootball/clubs (CC0-1.0, public domain). "
-        "Dutch nicknames and players: the newsdesk team.",
-        "clubs": clubs,
-        "players": players,
-    }
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(f"{OUT}: {len(clubs)} clubs, {len(players)} players")
+class Command(BaseCommand):
+    help = "Rebuild the shipped gazetteer from openfootball's club lists and our own nicknames and players."
 
+    def add_arguments(self, parser):
+        parser.add_argument("openfootball_dir", nargs="?", default="../shared/data/openfootball-clubs")
+        parser.add_argument("--output", default=str(OUT))
 
-if __name__ == "__main__":
-    main()
+    def handle(self, *args, openfootball_dir, output, **options):
+        if not Path(openfootball_dir).is_dir():
+            raise CommandError(f"no such folder: {openfootball_dir}")
+        clubs = build_clubs(Path(openfootball_dir))
+        players = build_players({c["slug"] for c in clubs})
+        data = {
+            "credits": "Club names and aliases: openfootball/clubs (CC0-1.0, public domain). "
+            "Dutch nicknames and players: the newsdesk team.",
+            "clubs": clubs,
+            "players": players,
+        }
+        Path(output).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        self.stdout.write(f"{output}: {len(clubs)} clubs, {len(players)} players")

@@ -1,0 +1,201 @@
+"""Ingestion benchmark: summary-only feeds and ~40 KB pages served on loopback, ingested end to
+end (fetch, extract, clean, store, link), in this process and by real Celery workers; then the
+same articles through import_articles. Prints JSON; make bench-ingest runs it on an empty database."""
+
+import json
+import multiprocessing
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from articles import feeds
+from articles.bench_pages import page_html, summary_feed
+from articles.models import Article, Source
+from articles.synthetic import from_gazetteer
+
+
+def _serve(routes: dict[str, bytes], port: int) -> None:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # else each response waits ~40 ms for a delayed ACK
+
+        def do_GET(self):
+            body = routes.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            body = body if body is not None else b"not found"
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    httpd.daemon_threads = True
+    httpd.serve_forever()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _linked() -> int:
+    return Article.objects.filter(club_links__isnull=False).distinct().count()
+
+
+def _database_url() -> str:
+    params = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{params['NAME']}"
+    user = params.get("USER") or "postgres"
+    return f"postgres://{user}@{params.get('HOST') or '127.0.0.1'}:{params.get('PORT') or 5432}/{params['NAME']}"
+
+
+class Command(BaseCommand):
+    help = "Benchmark ingestion end to end; run it against an empty database."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--articles", type=int, default=2000)
+        parser.add_argument("--per-feed", type=int, default=50)
+        parser.add_argument("--mode", choices=["inprocess", "celery", "both"], default="both")
+        parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
+
+    def handle(self, *args, articles, per_feed, mode, workers, **options):
+        if Article.objects.exists():
+            raise CommandError("the database already holds articles; run against an empty one")
+        generator = from_gazetteer(seed=7)
+        corpus = [generator.article(n) for n in range(articles)]
+        headlines = [a.title for a in corpus[:40]]
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        routes = {f"/artikel/{n}": page_html(a, headlines).encode() for n, a in enumerate(corpus)}
+        feed_paths = []
+        for number, start in enumerate(range(0, articles, per_feed)):
+            items = [(corpus[n], f"{base}/artikel/{n}") for n in range(start, min(start + per_feed, articles))]
+            routes[f"/feed/{number}.xml"] = summary_feed(f"Bron {number}", base + "/", items).encode()
+            feed_paths.append(f"/feed/{number}.xml")
+        page_kb = statistics.median(len(routes[f"/artikel/{n}"]) for n in range(articles)) / 1024
+
+        server = multiprocessing.get_context("fork").Process(target=_serve, args=(routes, port), daemon=True)
+        server.start()
+        time.sleep(0.5)
+        settings.NEWSDESK_FETCH_ALLOWLIST = [f"127.0.0.1:{port}"]
+        results = {"articles": articles, "feeds": len(feed_paths), "page_kb_median": round(page_kb, 1)}
+        try:
+            for run_mode in ["inprocess", "celery"] if mode == "both" else [mode]:
+                Article.objects.all().delete()
+                Source.objects.all().delete()
+                for path in feed_paths:
+                    Source.objects.create(name=f"bench {path}", feed_url=base + path)
+                results[run_mode] = self._run(run_mode, port, articles, workers)
+        finally:
+            server.terminate()
+            server.join()
+        results["import_articles"] = self._import(corpus)
+        self.stdout.write(json.dumps(results, indent=2))
+
+    def _run(self, run_mode, port, articles, workers):
+        per_article_ms = []
+        if run_mode == "inprocess":
+            started = time.perf_counter()
+            for source in Source.objects.all():
+                feed_started = time.perf_counter()
+                report = feeds.fetch_and_ingest(source)
+                landed = sum(report.counts.values()) or 1
+                per_article_ms.append((time.perf_counter() - feed_started) * 1000 / landed)
+            elapsed = time.perf_counter() - started
+            peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        else:
+            elapsed, peak_mb = self._celery(port, articles, workers)
+        stored = Article.objects.count()
+        latency = {}
+        if per_article_ms:
+            per_article_ms.sort()
+            latency = {
+                "ms_per_article_median_over_feeds": round(statistics.median(per_article_ms), 1),
+                "ms_per_article_p95_over_feeds": round(per_article_ms[int(0.95 * (len(per_article_ms) - 1))], 1),
+            }
+        return latency | {
+            "stored": stored,
+            "with_page_text": Article.objects.filter(extraction_note="").count(),
+            "linked": _linked(),
+            "seconds": round(elapsed, 2),
+            "articles_per_second": round(stored / elapsed, 1),
+            "peak_memory_mb": round(peak_mb, 1),
+        }
+
+    def _celery(self, port, articles, workers):
+        import redis
+        from celery import Celery
+
+        redis_url = "redis://127.0.0.1:6379/14"
+        redis.Redis.from_url(redis_url).flushdb()
+        env = {
+            **os.environ,
+            "REDIS_URL": redis_url,
+            "NEWSDESK_FETCH_ALLOWLIST": f"127.0.0.1:{port}",
+            "DATABASE_URL": _database_url(),
+        }
+        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "newsdesk",
+                "worker",
+                f"--concurrency={workers}",
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            env=env,
+            cwd=settings.BASE_DIR,
+            stdout=subprocess.DEVNULL,  # the worker's banner is not benchmark output
+        )
+        time.sleep(5)  # the pool starts before the clock does
+        sender = Celery(broker=redis_url, set_as_current=False)  # our own app stays eager
+        started = time.perf_counter()
+        for source_id in Source.objects.values_list("pk", flat=True):
+            sender.send_task("articles.tasks.fetch_source", args=[source_id])
+        deadline = started + 900
+        # Done means landed: stored and linked (every synthetic article names two clubs).
+        while _linked() < articles and time.perf_counter() < deadline:
+            time.sleep(0.5)
+        elapsed = time.perf_counter() - started
+        worker.terminate()
+        worker.wait(timeout=60)
+        redis.Redis.from_url(redis_url).flushdb()
+        return elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    def _import(self, corpus):
+        Article.objects.all().delete()
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "articles.jsonl"
+            path.write_text("".join(json.dumps(a.as_import_line(), ensure_ascii=False) + "\n" for a in corpus))
+            started = time.perf_counter()
+            with open(os.devnull, "w") as quiet:
+                call_command("import_articles", str(path), stdout=quiet)
+            elapsed = time.perf_counter() - started
+        return {
+            "articles": len(corpus),
+            "stored": Article.objects.count(),
+            "linked": _linked(),
+            "seconds": round(elapsed, 2),
+            "articles_per_second": round(len(corpus) / elapsed, 1),
+        }
