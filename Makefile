@@ -23,6 +23,7 @@ setup: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_gazetteer
 	$(BIN)/python manage.py import_articles articles/data/demo_articles.jsonl
+	$(BIN)/python manage.py rebuild_index --quiet
 	$(BIN)/python manage.py demo_admin
 
 run: setup

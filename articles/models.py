@@ -64,7 +64,10 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(Q(indexed_at__isnull=True) | Q(indexed_at__lt=F("updated_at")))
 
     def mark_index_stale(self):
-        """Bump updated_at so the index pipeline picks these rows up again."""
+        """Bump updated_at so the index pipeline picks these rows up again, and ask for a run."""
+        from search.indexing import request_indexing
+
+        request_indexing()
         return self.update(updated_at=timezone.now())
 
 

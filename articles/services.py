@@ -199,4 +199,7 @@ def _articles_landed(article_ids: list[int]) -> None:
 
 def set_status(article_ids, status: str) -> int:
     """Hide or publish articles; their index copies become stale."""
+    from search.indexing import request_indexing
+
+    request_indexing()
     return Article.objects.filter(pk__in=list(article_ids)).update(status=status, updated_at=timezone.now())

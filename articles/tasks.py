@@ -75,8 +75,11 @@ def ingest_entry(self, source_id: int, entry: dict) -> str | None:
 
 @shared_task
 def articles_landed(article_ids: list[int]) -> None:
-    """Everything derived from new or changed articles: their links (and later story and index)."""
+    """Everything derived from new or changed articles: their links, then their index copies."""
+    from search.indexing import request_indexing
+
     linking.link_articles(Article.objects.filter(pk__in=article_ids).only("pk", "title", "body"))
+    request_indexing()
 
 
 @shared_task

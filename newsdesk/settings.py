@@ -148,6 +148,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "articles.tasks.enqueue_due_sources",
         "schedule": crontab(),  # every minute
     },
+    # Catches whatever an index request missed (a crash, a lost message).
+    "sync-search-index": {
+        "task": "search.tasks.index_pending",
+        "schedule": crontab(),
+    },
 }
 
 # --- newsdesk -------------------------------------------------------------------------------

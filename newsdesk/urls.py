@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from articles import api, views
+from search.api import SearchAPIView
 
 router = DefaultRouter()
 router.register("articles", api.ArticleViewSet, basename="article")
@@ -17,6 +18,8 @@ admin.site.site_title = "newsdesk"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/search/", SearchAPIView.as_view(), name="api-search"),
+    path("search/", include("search.urls")),
     path("api/", include(router.urls)),
     path("healthz", views.healthz, name="healthz"),
     path("", include("articles.urls")),

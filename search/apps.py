@@ -2,5 +2,9 @@ from django.apps import AppConfig
 
 
 class SearchConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
     name = "search"
     verbose_name = "Zoeken"
+
+    def ready(self):
+        from search import signals  # noqa: F401

@@ -1,0 +1,74 @@
+"""One Dutch analyzer for indexing and querying: words and scorelines, lower case, every Latin
+diacritic folded, Dutch stop words out (positions kept, so phrases stay exact), and the current
+Snowball Dutch stemmer, which brings "strafschoppen" and "strafschop" together."""
+
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
+from whoosh.lang import stopwords_for_language
+
+# A scoreline ("0-2", "3–1") is one token; otherwise runs of letters and digits.
+TOKEN_PATTERN = r"\d{1,2}\s?[-–]\s?\d{1,2}(?!\d)|\w+"  # noqa: S105 - a regex, not a password
+STOP_WORDS = frozenset(stopwords_for_language("nl")) - {"tegen"}  # "tegen Anderlecht" is news
+# Letters that Unicode does not decompose into a base letter and an accent.
+_EXTRA_FOLDS = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+)
+
+
+@lru_cache(maxsize=200_000)
+def fold(word: str) -> str:
+    """Leão → leao, München → munchen, Vinícius → vinicius, Ødegaard → odegaard."""
+    decomposed = unicodedata.normalize("NFKD", word.translate(_EXTRA_FOLDS))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_stemmer = snowballstemmer.stemmer("dutch")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    if not word.isalpha():
+        return word  # numbers and scorelines stay as they are
+    return _stemmer.stemWord(word)
+
+
+def normalize_scoreline(token: str) -> str:
+    return token.replace("–", "-").replace(" ", "")
+
+
+class FoldFilter(Filter):
+    def __call__(self, tokens):
+        for token in tokens:
+            token.text = fold(normalize_scoreline(token.text))
+            yield token
+
+
+class DutchStemFilter(Filter):
+    def __call__(self, tokens):
+        for token in tokens:
+            if not token.stopped:
+                token.text = stem(token.text)
+            yield token
+
+
+def dutch_analyzer():
+    return (
+        RegexTokenizer(TOKEN_PATTERN)
+        | LowercaseFilter()
+        | FoldFilter()
+        # minsize=1 keeps single digits; renumber=False keeps gaps so phrases don't jump stop words.
+        | StopFilter(stoplist=STOP_WORDS, minsize=1, renumber=False)
+        | DutchStemFilter()
+    )
+
+
+def spelling_analyzer():
+    """Whole words, folded but not stemmed: the vocabulary "Bedoelde je ...?" suggests from."""
+    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | FoldFilter() | StopFilter(stoplist=STOP_WORDS, minsize=3)
+
+
+def analyze(text: str) -> list[str]:
+    return [token.text for token in dutch_analyzer()(text)]

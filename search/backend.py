@@ -1,0 +1,187 @@
+"""The search backend: a small interface, and its Whoosh implementation.
+
+The index lives in generations under NEWSDESK_INDEX_DIR; the symlink `current` names the live
+one. A rebuild fills a new generation and swaps the link in one rename, so searches keep
+answering throughout. Each thread keeps one searcher and refreshes it (cheap when nothing
+changed) instead of opening one per query, which costs 170 ms at 100,000 articles.
+"""
+
+import os
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.index import LockError
+
+from search.schema import build_schema
+
+WRITE_TIMEOUT = 120.0  # seconds a writer waits for another's lock before giving up
+
+
+@dataclass
+class Hit:
+    id: int
+    score: float
+
+
+@dataclass
+class Page:
+    hits: list[Hit]
+    total: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+class SearchBackend:
+    """What the rest of newsdesk may ask of a search engine."""
+
+    def write(self, documents, deleted_ids) -> None:
+        raise NotImplementedError
+
+    def search(self, query, *, offset=0, limit=10, filter=None, newest_first=False, facets=()) -> Page:
+        raise NotImplementedError
+
+    def more_like_this(self, article_id: int, text: str, limit: int = 10, filter=None) -> list[int]:
+        raise NotImplementedError
+
+    def suggest_word(self, word: str, stem: str) -> str | None:
+        raise NotImplementedError
+
+    def document_ids(self) -> set[int]:
+        raise NotImplementedError
+
+    def clear(self) -> None:
+        raise NotImplementedError
+
+
+class WhooshBackend(SearchBackend):
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.local = threading.local()
+
+    # --- generations -------------------------------------------------------------------------
+    @property
+    def current_link(self) -> Path:
+        return self.root / "current"
+
+    def new_generation(self) -> Path:
+        path = self.root / f"gen-{time.time_ns()}"
+        path.mkdir(parents=True)
+        whoosh_index.create_in(str(path), build_schema())
+        return path
+
+    def live_generation(self) -> Path:
+        if not self.current_link.exists():
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.swap_in(self.new_generation())
+        return self.current_link.resolve()
+
+    def swap_in(self, generation: Path) -> None:
+        """Make `generation` live with an atomic rename, then drop all but the previous one."""
+        temporary = self.root / f"current.{time.time_ns()}"
+        os.symlink(generation.name, temporary)
+        previous = self.current_link.resolve() if self.current_link.exists() else None
+        os.replace(temporary, self.current_link)
+        keep = {generation.name, previous.name if previous else ""}
+        for old in self.root.glob("gen-*"):
+            if old.name not in keep:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def open_index(self, generation: Path | None = None):
+        return whoosh_index.open_dir(str(generation or self.live_generation()))
+
+    # --- reading -----------------------------------------------------------------------------
+    def searcher(self):
+        generation = self.live_generation()
+        cached = getattr(self.local, "cached", None)
+        if cached and cached[0] == generation:
+            searcher, ix = cached[1], cached[2]
+            # Checking the generation is one directory listing. whoosh's own refresh() reuses the
+            # readers of old segments and so misses deletions in them: open anew on any change.
+            if ix.latest_generation() == searcher.reader().generation():
+                return searcher
+            searcher.close()
+        elif cached:
+            cached[1].close()
+        ix = self.open_index(generation)
+        searcher = ix.searcher()
+        self.local.cached = (generation, searcher, ix)
+        return searcher
+
+    def search(self, query, *, offset=0, limit=10, filter=None, newest_first=False, facets=()) -> Page:
+        searcher = self.searcher()
+        groupedby = {
+            name: sorting.FieldFacet(name, allow_overlap=(name != "source"), maptype=sorting.Count) for name in facets
+        }
+        results = searcher.search(
+            query or wq.Every(),
+            limit=offset + limit,
+            filter=filter,
+            sortedby="published" if newest_first or query is None else None,
+            reverse=newest_first or query is None,
+            groupedby=groupedby or None,
+        )
+        hits = [Hit(int(hit["id"]), hit.score or 0.0) for hit in results[offset : offset + limit]]
+        # Articles without a club fall in a group of their own (None): not a facet anyone can pick.
+        facet_counts = {name: {key: n for key, n in results.groups(name).items() if key} for name in facets}
+        return Page(hits=hits, total=len(results), facets=facet_counts)
+
+    def more_like_this(self, article_id: int, text: str, limit: int = 10, filter=None) -> list[int]:
+        searcher = self.searcher()
+        docnum = searcher.document_number(id=str(article_id))
+        if docnum is None:
+            return []
+        hits = searcher.more_like(docnum, "body", text=text, top=limit, numterms=12, filter=filter)
+        return [int(hit["id"]) for hit in hits]
+
+    def suggest_word(self, word: str, stem: str) -> str | None:
+        """A known word near `word` (folded, lower case) when neither it nor its stem is indexed."""
+        searcher = self.searcher()
+        if searcher.doc_frequency("spell", word) or searcher.doc_frequency("body", stem):
+            return None
+        suggestions = searcher.corrector("spell").suggest(word, limit=1, maxdist=2)
+        return suggestions[0] if suggestions else None
+
+    def document_ids(self) -> set[int]:
+        searcher = self.searcher()
+        return {int(fields["id"]) for fields in searcher.all_stored_fields()}
+
+    # --- writing: only search.indexing calls these --------------------------------------------
+    def write(self, documents, deleted_ids, generation: Path | None = None) -> None:
+        """One writer, one commit: delete then add. Waits for another writer's lock."""
+        ix = self.open_index(generation)
+        try:
+            writer = ix.writer(timeout=WRITE_TIMEOUT, delay=0.05)
+        except LockError:
+            raise LockError(f"the search index stayed locked for {WRITE_TIMEOUT} s") from None
+        try:
+            with writer.searcher() as searcher:  # one searcher for all deletes, not one per call
+                for article_id in deleted_ids:
+                    writer.delete_by_term("id", str(article_id), searcher=searcher)
+                for document in documents:
+                    writer.delete_by_term("id", document["id"], searcher=searcher)
+                    writer.add_document(**document)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+
+    def clear(self) -> None:
+        self.swap_in(self.new_generation())
+
+
+_backend: WhooshBackend | None = None
+
+
+def get_backend() -> WhooshBackend:
+    """The backend for NEWSDESK_INDEX_DIR (tests point it at a folder of their own)."""
+    global _backend
+    root = Path(settings.NEWSDESK_INDEX_DIR)
+    if _backend is None or _backend.root != root:
+        _backend = WhooshBackend(root)
+    return _backend

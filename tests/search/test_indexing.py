@@ -1,0 +1,136 @@
+"""The index pipeline: stale rows reach the index, deletions leave it, writers never lose an
+update, and a rebuild never stops search from answering."""
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from articles.models import Article
+from search import indexing
+from search.backend import get_backend
+from search.searching import schema
+from tests.factories import ArticleFactory
+from tests.services import subprocess_env
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def found(text):
+    from search.query import parse
+
+    return {hit.id for hit in get_backend().search(parse(text, schema()), limit=100).hits}
+
+
+@pytest.mark.django_db
+def test_saved_article_is_indexed_by_the_task_after_commit(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        article = ArticleFactory(title="Westerlo verrast Standard", body="Een late treffer.")
+    assert found("Westerlo") == {article.pk}
+    article.refresh_from_db()
+    assert not article.is_index_stale
+    with django_capture_on_commit_callbacks(execute=True):
+        article.title = "Westerlo wint van Standard"
+        article.save()
+    assert found("wint") == {article.pk}
+
+
+@pytest.mark.django_db
+def test_deleted_and_duplicate_articles_leave_the_index(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = ArticleFactory(title="Eupen degradeert", body="x")
+        second = ArticleFactory(title="Eupen degradeert opnieuw", body="y")
+    assert found("Eupen") == {first.pk, second.pk}
+    with django_capture_on_commit_callbacks(execute=True):
+        first.delete()
+        second.duplicate_of = ArticleFactory(title="Ander artikel", body="z")
+        second.save()
+    assert found("Eupen") == set()
+
+
+@pytest.mark.django_db
+def test_check_index_reports_differences(capsys):
+    article = ArticleFactory(title="Lommel promoveert", body="x")
+    with pytest.raises(CommandError):
+        call_command("check_index")
+    assert "1 published but not in the index" in capsys.readouterr().out
+    indexing.index_pending()
+    call_command("check_index")
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.HIDDEN)  # behind the pipeline's back
+    with pytest.raises(CommandError):
+        call_command("check_index")
+    assert "1 in the index but not published" in capsys.readouterr().out
+    call_command("rebuild_index", "--quiet")
+    call_command("check_index")
+
+
+WRITE = """
+import sys
+import django
+django.setup()
+from search.backend import get_backend
+from search.schema import build_schema
+from django.utils import timezone
+prefix, count = sys.argv[1], int(sys.argv[2])
+backend = get_backend()
+for n in range(count):
+    doc = {"id": f"{prefix}{n}", "title": f"schrijver {prefix}", "body": "tekst", "spell": "", "clubs": "",
+           "players": "", "source": "x", "story": "", "published": timezone.now()}
+    backend.write([doc], [])
+print("ok")
+"""
+
+
+def test_two_processes_writing_at_once_lose_nothing(tmp_path, settings):
+    settings.NEWSDESK_INDEX_DIR = tmp_path / "index"
+    get_backend().live_generation()  # create it once, before the writers race
+    env = subprocess_env(NEWSDESK_INDEX_DIR=str(tmp_path / "index"))
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITE, prefix, "30"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for prefix in ("1000", "2000")
+    ]
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        assert out.strip() == "ok"
+    ids = get_backend().document_ids()
+    assert ids == {int(f"{p}{n}") for p in ("1000", "2000") for n in range(30)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rebuild_while_searches_run_every_search_answers():
+    ArticleFactory.create_batch(300, title="Verslag van de match", body="Doelpunten en kansen in de tweede helft.")
+    indexing.rebuild()
+    failures, answers = [], []
+    stop = threading.Event()
+
+    def searching():
+        while not stop.is_set():
+            try:
+                answers.append(len(found("match")))
+            except Exception as exc:  # any failure is the test's failure
+                failures.append(repr(exc))
+
+    threads = [threading.Thread(target=searching) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for _ in range(3):
+        indexing.rebuild()
+    time.sleep(0.2)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(answers) > 10
+    assert set(answers) == {100}  # every search saw a whole index (limit 100 of 300 matches)

@@ -1,0 +1,172 @@
+"""Searching through the page and the API, on a real index in a temporary folder."""
+
+import pytest
+
+from articles.models import Article
+from search import indexing
+from tests.factories import ArticleFactory
+from tests.search.conftest import titles, when
+
+pytestmark = pytest.mark.django_db
+
+
+def api(client, **params):
+    response = client.get("/api/search/", params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_words_are_anded_and_forms_meet(client, newsroom):
+    assert set(titles(api(client, q="Vanaken Anderlecht"))) == {
+        "Club Brugge klopt Anderlecht in de topper",
+        "Vanaken beslist de topper",
+    }
+    # strafschoppen (plural) finds strafschop, doelmannen finds doelman, Leao finds Leão.
+    assert set(titles(api(client, q="strafschop"))) == {
+        "Vanaken beslist de topper",
+        "Anderlecht zoekt een nieuwe doelman",
+    }
+    assert len(titles(api(client, q="doelmannen"))) == 2
+    assert titles(api(client, q="Leao Munchen")) == ["Leão scoort voor Milan"]
+
+
+def test_phrase_or_and_exclusion(client, newsroom):
+    assert titles(api(client, q='"nieuwe doelman"')) == ["Anderlecht zoekt een nieuwe doelman"]
+    assert titles(api(client, q='"doelman nieuwe"')) == []
+    assert len(titles(api(client, q="Leão OR Cercle"))) == 2
+    assert "Genk wint met 0-2 bij Cercle" not in titles(api(client, q="Brugge -Genk"))
+    assert titles(api(client, q="0-2")) == ["Genk wint met 0-2 bij Cercle"]
+
+
+def test_fielded_terms(client, newsroom):
+    assert set(titles(api(client, q="club:anderlecht topper"))) == {
+        "Club Brugge klopt Anderlecht in de topper",
+        "Vanaken beslist de topper",
+    }
+    # A club by its name, a player by name, a source by its name.
+    assert len(titles(api(client, q='club:"Club Brugge"'))) == 2
+    assert titles(api(client, q='speler:"Hans Vanaken"')) == ["Club Brugge klopt Anderlecht in de topper"]
+    assert set(titles(api(client, q="bron:doelpunt-nu topper"))) == {"Vanaken beslist de topper"}
+
+
+def test_filters_and_sort(client, newsroom):
+    assert set(titles(api(client, q="topper", club="club-brugge"))) == {
+        "Club Brugge klopt Anderlecht in de topper",
+        "Vanaken beslist de topper",
+    }
+    assert titles(api(client, q="doelman", date_from="2026-11-09")) == ["Genk wint met 0-2 bij Cercle"]
+    assert titles(api(client, q="doelman", date_to="2026-11-09")) == ["Anderlecht zoekt een nieuwe doelman"]
+    assert len(titles(api(client, q="topper", story="topper"))) == 2
+    assert titles(api(client, q="Anderlecht", source="Doelpunt.nu")) == ["Vanaken beslist de topper"]
+    newest = api(client, q="Anderlecht", sort="date")
+    dates = [r["published"] for r in newest["results"]]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_facet_counts_cover_the_whole_result_set(client, newsroom):
+    data = api(client, q="Anderlecht OR Genk OR Leão")
+    assert data["count"] == 5
+    assert data["facets"]["sources"] == {"sportkrant": 3, "doelpuntnu": 2}
+    assert data["facets"]["clubs"]["anderlecht"] == 3
+    assert data["facets"]["clubs"]["club-brugge"] == 2
+
+
+def test_result_shape_and_highlighting(client, newsroom):
+    result = api(client, q="strafschop")["results"][0]
+    assert set(result) == {"id", "url", "title", "snippet", "score", "published", "clubs", "players"}
+    assert "<mark>" in result["snippet"]
+    assert result["score"] > 0
+
+
+def test_hostile_article_text_is_escaped_in_snippets(client, newsroom):
+    ArticleFactory(title="Aanval op de site", body='Een doelpunt <script>alert("x")</script> en <b>vet</b> & meer.')
+    indexing.index_pending()
+    snippet = api(client, q="doelpunt aanval")["results"][0]["snippet"]
+    assert "<script>" not in snippet and "<b>" not in snippet
+    assert "&lt;script&gt;" in snippet
+    assert "<mark>doelpunt</mark>" in snippet
+    page = client.get("/search/", {"q": "doelpunt aanval"}).content.decode()
+    assert '<script>alert("x")' not in page
+
+
+def test_pagination(client, newsroom):
+    for n in range(25):
+        ArticleFactory(title=f"Transfernieuws deel {n}", body="Een transfer naar het buitenland.", published_at=when(1))
+    indexing.index_pending()
+    first = api(client, q="transfer")
+    assert first["count"] == 25 and len(first["results"]) == 20 and first["next"]
+    second = client.get(first["next"]).json()
+    assert len(second["results"]) == 5 and second["previous"]
+    assert not {r["id"] for r in first["results"]} & {r["id"] for r in second["results"]}
+    page = client.get("/search/", {"q": "transfer", "page": 2}).content.decode()
+    assert "Pagina 2 van 2" in page
+
+
+def test_suggestion_when_the_query_finds_little(client, newsroom):
+    data = api(client, q="Vanakn")
+    assert data["count"] == 0
+    assert data["suggestion"] == "Vanaken"
+    assert api(client, q="Vanaken")["suggestion"] is None
+    assert "Bedoelde je" in client.get("/search/", {"q": "Vanakn"}).content.decode()
+
+
+def test_empty_query_lists_the_latest_articles(client, newsroom):
+    data = api(client)
+    assert data["count"] == 5
+    assert data["results"][0]["title"] in {"Club Brugge klopt Anderlecht in de topper", "Vanaken beslist de topper"}
+    assert titles(api(client, club="genk")) == ["Genk wint met 0-2 bij Cercle"]
+
+
+@pytest.mark.parametrize("q", ['"open quote', "foo:bar", "((a)", "x" * 400])
+def test_unreadable_query_is_a_400_with_a_message(client, newsroom, q):
+    response = client.get("/api/search/", {"q": q})
+    assert response.status_code == 400
+    assert response.json()["error"]
+    page = client.get("/search/", {"q": q})
+    assert page.status_code == 400
+    assert 'class="error"' in page.content.decode()
+
+
+def test_bad_filter_values_are_a_400(client, newsroom):
+    assert client.get("/api/search/", {"q": "a", "date_from": "gisteren"}).status_code == 400
+    assert client.get("/search/", {"sort": "random"}).status_code == 400
+
+
+def test_hidden_article_leaves_the_results(client, newsroom, django_capture_on_commit_callbacks):
+    from articles.services import set_status
+
+    article = Article.objects.get(title="Leão scoort voor Milan")
+    with django_capture_on_commit_callbacks(execute=True):
+        set_status([article.pk], Article.Status.HIDDEN)
+    assert titles(api(client, q="Leão")) == []
+
+
+def test_search_feed_follows_a_query(client, newsroom):
+    response = client.get("/search/feed/", {"q": "topper"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    body = response.content.decode()
+    assert body.count("<entry>") == 2
+    assert "Vanaken beslist de topper" in body
+    assert client.get("/search/feed/", {"q": '"oops'}).status_code == 404
+
+
+def test_search_page_shows_facets_and_results(client, newsroom, django_assert_max_num_queries):
+    with django_assert_max_num_queries(10):
+        response = client.get("/search/", {"q": "Anderlecht"})
+    page = response.content.decode()
+    assert "Club Brugge klopt Anderlecht in de topper" in page
+    assert "?q=Anderlecht&amp;club=anderlecht" in page
+    assert "<mark>" in page
+
+
+def test_search_command(newsroom, capsys):
+    from django.core.management import CommandError, call_command
+
+    call_command("search", "topper", "--json", "--club", "club-brugge")
+    import json
+
+    data = json.loads(capsys.readouterr().out)
+    assert data["count"] == 2
+    with pytest.raises(CommandError, match="aanhalingsteken"):
+        call_command("search", '"oeps')
