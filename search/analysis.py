@@ -82,6 +82,26 @@ class DutchFilter(Filter):
             yield token
 
 
+class FoldFilter(Filter):
+    """Kept so that an index written by an earlier version (its schema names this filter) still
+    opens; rebuild_index writes the current analyzer."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            token.text = fold(normalize_scoreline(token.text))
+            yield token
+
+
+class DutchStemFilter(Filter):
+    """Kept for indexes written by an earlier version, like FoldFilter."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if not token.stopped:
+                token.text = stem(token.text)
+            yield token
+
+
 def dutch_analyzer():
     # Stop words leave gaps in the positions, so a phrase never jumps over a removed word; single
     # characters (a digit) are kept.

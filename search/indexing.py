@@ -21,6 +21,7 @@ from search.schema import document_for
 logger = logging.getLogger(__name__)
 
 BATCH = 500
+PARALLEL_FROM = 20_000  # articles from which a rebuild writes with several processes
 REQUEST_KEY = "newsdesk:index-requested"
 
 
@@ -88,8 +89,10 @@ def rebuild(progress=None, chunk: int = 1000) -> int:
     started = timezone.now()
     generation = backend.new_generation()
     ids = list(selectors.published_articles().order_by("pk").values_list("pk", flat=True))
-    # One writer process per core, each writing its own segment: twice the speed of one writer.
-    writer = backend.open_index(generation).writer(procs=os.cpu_count() or 1, limitmb=256, multisegment=True)
+    # For a large archive, one writer process per core, each writing its own segment: twice the
+    # speed of one writer. A small one is quicker written here than by forked processes.
+    procs = (os.cpu_count() or 1) if len(ids) >= PARALLEL_FROM else 1
+    writer = backend.open_index(generation).writer(procs=procs, limitmb=256, multisegment=procs > 1)
     try:
         for start in range(0, len(ids), chunk):
             for article in _indexable(ids[start : start + chunk]):

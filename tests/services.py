@@ -45,7 +45,16 @@ def test_database_url() -> str:
 def subprocess_env(**extra) -> dict:
     """The environment for a child process of the project: this test run's database, and `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_URL", "NEWSDESK_"))}
-    env.update({"DATABASE_URL": test_database_url(), "DJANGO_SETTINGS_MODULE": "newsdesk.settings"}, **extra)
+    from django.conf import settings
+
+    env.update(
+        {
+            "DATABASE_URL": test_database_url(),
+            "DJANGO_SETTINGS_MODULE": "newsdesk.settings",
+            "NEWSDESK_INDEX_DIR": str(settings.NEWSDESK_INDEX_DIR),  # the test's own index folder
+        },
+        **extra,
+    )
     return env
 
 
