@@ -6,8 +6,9 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from articles import selectors
-from articles.models import Club
+from articles.models import Club, Source
 from search.filters import SearchFilter
+from search.schema import source_key
 from search.searching import QueryError, search_articles
 
 PAGE_SIZE = 20
@@ -37,6 +38,7 @@ def search_page(request):
     query_string.pop("page", None)
     facets = getattr(found.results, "facets", {})
     club_names = dict(Club.objects.filter(slug__in=facets.get("clubs", {})).values_list("slug", "name"))
+    source_names = {source_key(name): name for name in Source.objects.values_list("name", flat=True)}
     context.update(
         {
             "found": found,
@@ -46,7 +48,10 @@ def search_page(request):
                 ((club_names.get(slug, slug), slug, n) for slug, n in facets.get("clubs", {}).items()),
                 key=lambda row: (-row[2], row[0]),
             )[:15],
-            "source_facets": sorted(facets.get("source", {}).items(), key=lambda row: (-row[1], row[0])),
+            "source_facets": sorted(
+                ((source_names.get(key, key), key, n) for key, n in facets.get("source", {}).items()),
+                key=lambda row: (-row[2], row[0]),
+            ),
         }
     )
     return render(request, "search/search.html", context)

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from articles import feeds
 from articles.models import Source
+from search import indexing
 
 
 class Command(BaseCommand):
@@ -16,6 +17,13 @@ class Command(BaseCommand):
         if source and not sources:
             raise CommandError(f"no source with id {source} and a feed URL")
         failed = 0
+        with indexing.deferred():  # one index run after all sources, not one per article
+            failed = self._fetch(sources)
+        if failed:
+            raise CommandError(f"{failed} source(s) failed")
+
+    def _fetch(self, sources) -> int:
+        failed = 0
         for src in sources:
             report = feeds.fetch_and_ingest(src)
             counts = ", ".join(f"{n} {k}" for k, n in report.counts.items())
@@ -25,5 +33,4 @@ class Command(BaseCommand):
                 self.stderr.write(line)
             else:
                 self.stdout.write(line)
-        if failed:
-            raise CommandError(f"{failed} source(s) failed")
+        return failed
