@@ -254,7 +254,11 @@ class PlayerInline(admin.TabularInline):
     show_change_link = True
 
 
-class CountryLeagueMixin:
+class GazetteerAdmin(admin.ModelAdmin):
+    """What club and player admins share: alias search, article counts, relinking everything."""
+
+    actions = ["relink_everything"]
+
     def get_search_results(self, request, queryset, search_term):
         # Aliases live in a JSON list; a text search of its serialized form finds "blauw-zwart".
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
@@ -262,30 +266,13 @@ class CountryLeagueMixin:
             queryset |= self.model.objects.filter(aliases__icontains=search_term)
         return queryset, may_have_duplicates
 
-
-@admin.register(Club)
-class ClubAdmin(CountryLeagueMixin, admin.ModelAdmin):
-    list_display = ["name", "slug", "country", "league", "article_count", "page_link"]
-    list_filter = ["country", "league"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
-    inlines = [PlayerInline]
-    actions = ["relink_everything"]
-
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(n_articles=Count("article_links", filter=Q(article_links__state=LinkState.LINKED)))
-        )
+        linked = Q(article_links__state=LinkState.LINKED)
+        return super().get_queryset(request).annotate(n_articles=Count("article_links", filter=linked))
 
     @admin.display(description=_("artikels"), ordering="n_articles")
     def article_count(self, obj):
         return obj.n_articles
-
-    @admin.display(description=_("pagina"))
-    def page_link(self, obj):
-        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), _("bekijken"))
 
     @admin.action(description=_("Alle artikels opnieuw koppelen"))
     def relink_everything(self, request, queryset):
@@ -293,28 +280,27 @@ class ClubAdmin(CountryLeagueMixin, admin.ModelAdmin):
         self.message_user(request, _("Alle artikels worden opnieuw gekoppeld."))
 
 
+@admin.register(Club)
+class ClubAdmin(GazetteerAdmin):
+    list_display = ["name", "slug", "country", "league", "article_count", "page_link"]
+    list_filter = ["country", "league"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [PlayerInline]
+
+    @admin.display(description=_("pagina"))
+    def page_link(self, obj):
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), _("bekijken"))
+
+
 @admin.register(Player)
-class PlayerAdmin(CountryLeagueMixin, admin.ModelAdmin):
+class PlayerAdmin(GazetteerAdmin):
     list_display = ["name", "slug", "club", "country", "article_count"]
     list_filter = ["club__country", "country"]
     search_fields = ["name", "slug", "club__name"]
     autocomplete_fields = ["club"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["club"]
-    actions = ["relink_everything"]
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(n_articles=Count("article_links", filter=Q(article_links__state=LinkState.LINKED)))
-        )
-
-    @admin.display(description=_("artikels"), ordering="n_articles")
-    def article_count(self, obj):
-        return obj.n_articles
-
-    relink_everything = ClubAdmin.relink_everything
 
 
 class StoryArticleInline(admin.TabularInline):

@@ -140,3 +140,21 @@ def test_editor_removing_a_link_records_a_rejection(admin_client, newsroom):
     assert (link.state, link.origin) == (LinkState.REJECTED, LinkOrigin.EDITOR)
     added = article.player_links.get()
     assert (added.state, added.origin) == (LinkState.LINKED, LinkOrigin.EDITOR)
+
+
+def test_relink_everything_after_a_gazetteer_edit(admin_client, newsroom, django_capture_on_commit_callbacks):
+    from articles.models import Club
+
+    article = newsroom["article"]
+    assert not article.club_links.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_action(admin_client, Club, "relink_everything", [newsroom["club"]])
+    assert set(article.club_links.values_list("club__slug", flat=True)) == {"club-brugge"}
+
+
+def test_club_search_finds_aliases(admin_client, newsroom):
+    club = newsroom["club"]
+    club.aliases = ["blauw-zwart"]
+    club.save()
+    page = admin_client.get(reverse("admin:articles_club_changelist"), {"q": "blauw-zwart"}).content.decode()
+    assert "Club Brugge" in page
