@@ -26,7 +26,7 @@ def require_server(name: str, url: str, default_port: int) -> None:
     message = f"{name} at {url} is unreachable"
     if IN_CI:
         pytest.fail(f"{message}; under CI=true this test must run")
-    pytest.skip(message)
+    pytest.skip(reason=message)
 
 
 def test_database_url() -> str:
@@ -69,4 +69,4 @@ def require_shared(name: str) -> Path:
     message = f"{path} is absent (the shared test material lives beside the project)"
     if IN_CI:
         pytest.fail(f"{message}; under CI=true this test must run")
-    pytest.skip(message)
+    pytest.skip(reason=message)
