@@ -8,7 +8,7 @@ import hashlib
 import json
 import logging
 from calendar import timegm
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import feedparser
@@ -47,9 +47,6 @@ class FetchReport:
     counts: dict = field(default_factory=lambda: {o.value: 0 for o in Outcome} | {"failed": 0})
     error: str = ""
     source_failed: bool = False  # the feed itself could not be fetched or read
-
-    def as_dict(self):
-        return asdict(self)
 
 
 def _published(entry) -> str | None:

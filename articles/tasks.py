@@ -83,13 +83,6 @@ def articles_landed(article_ids: list[int]) -> None:
 
 
 @shared_task
-def link_article(article_id: int) -> None:
-    article = Article.objects.filter(pk=article_id).first()
-    if article is not None:
-        linking.link_article(article)
-
-
-@shared_task
 def relink_articles(article_ids: list[int]) -> int:
     return linking.link_articles(Article.objects.filter(pk__in=article_ids).only("pk", "title", "body"))
 

@@ -4,7 +4,6 @@ import pytest
 from django.utils import timezone
 
 from articles import linking
-from articles.models import Article
 from search import indexing
 from tests.factories import ArticleFactory, ClubFactory, PlayerFactory, SourceFactory, StoryFactory
 
@@ -72,11 +71,3 @@ def newsroom(db):
 
 def titles(response_json):
     return [r["title"] for r in response_json["results"]]
-
-
-@pytest.fixture
-def reindex():
-    return indexing.index_pending
-
-
-__all__ = ["Article", "titles", "when"]
