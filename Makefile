@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The second test run uses this PostgreSQL database (its test copy is created and dropped).
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install setup run test lint format clean bench bench-ingest bench-search
+.PHONY: install setup run test lint format clean bench bench-ingest bench-search bench-link
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,14 @@ bench-ingest: install
 	DATABASE_URL=sqlite:///$(CURDIR)/$(BENCH_DB) $(BIN)/python manage.py load_gazetteer
 	DATABASE_URL=sqlite:///$(CURDIR)/$(BENCH_DB) $(BIN)/python manage.py bench_ingest | tee var/bench/ingest.json
 
-bench: bench-ingest bench-search
+bench: bench-ingest bench-search bench-link
+
+bench-link: install
+	rm -rf var/bench-link && mkdir -p var/bench-link
+	DATABASE_URL=sqlite:///$(CURDIR)/var/bench-link/db.sqlite3 $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=sqlite:///$(CURDIR)/var/bench-link/db.sqlite3 $(BIN)/python manage.py load_gazetteer
+	DATABASE_URL=sqlite:///$(CURDIR)/var/bench-link/db.sqlite3 NEWSDESK_INDEX_DIR=$(CURDIR)/var/bench-link/index \
+		$(BIN)/python manage.py bench_link | tee var/bench-link/link.json
 
 bench-search: install
 	rm -rf var/bench-search && mkdir -p var/bench-search

@@ -31,9 +31,10 @@ class LoadReport:
 def _check_names(entry, where, errors):
     if not isinstance(entry.get("name"), str) or not entry["name"].strip():
         errors.append(f"{where}: 'name' must be a non-empty string")
-    aliases = entry.get("aliases", [])
-    if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
-        errors.append(f"{where}: 'aliases' must be a list of non-empty strings")
+    for key in ("aliases", "context_aliases", "adjectives"):
+        names = entry.get(key, [])
+        if not isinstance(names, list) or not all(isinstance(a, str) and a.strip() for a in names):
+            errors.append(f"{where}: {key!r} must be a list of non-empty strings")
 
 
 def _check_slug(entry, where, errors, seen):
@@ -107,6 +108,10 @@ def _upsert(model, slug, values, report):
     report.changed_slugs.append(slug)
 
 
+def _names(entry: dict, key: str) -> list[str]:
+    return [name.strip() for name in entry.get(key, [])]
+
+
 @transaction.atomic
 def load(data: dict) -> LoadReport:
     report = LoadReport()
@@ -115,7 +120,9 @@ def load(data: dict) -> LoadReport:
             "name": club["name"].strip(),
             "country": club["country"].upper(),
             "league": club.get("league", "").strip(),
-            "aliases": [a.strip() for a in club.get("aliases", [])],
+            "aliases": _names(club, "aliases"),
+            "context_aliases": _names(club, "context_aliases"),
+            "adjectives": _names(club, "adjectives"),
         }
         _upsert(Club, club["slug"], values, report)
     club_ids = dict(Club.objects.values_list("slug", "pk"))
@@ -124,7 +131,8 @@ def load(data: dict) -> LoadReport:
             "name": player["name"].strip(),
             "club_id": club_ids.get(player.get("club") or ""),
             "country": (player.get("country") or "").upper(),
-            "aliases": [a.strip() for a in player.get("aliases", [])],
+            "aliases": _names(player, "aliases"),
+            "context_aliases": _names(player, "context_aliases"),
         }
         _upsert(Player, player["slug"], values, report)
     return report

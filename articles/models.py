@@ -163,6 +163,22 @@ class Club(models.Model):
     country = models.CharField(_("land"), max_length=3, db_index=True, help_text=_("FIFA-code, bv. BEL"))
     league = models.CharField(_("competitie"), max_length=100, blank=True, db_index=True)
     aliases = models.JSONField(_("andere namen"), default=list, blank=True)
+    # Short or common words ("City", "Real", "OM"), and names two clubs share: linked only as
+    # written and only where the article supports them (the club, one of its players, or a club
+    # of its league named in full).
+    context_aliases = models.JSONField(
+        _("namen die context vragen"),
+        default=list,
+        blank=True,
+        help_text=_("Korte of gewone woorden (City, Real, OM): enkel gekoppeld als het artikel de club elders noemt."),
+    )
+    # Inflected adjectives ("Anderlechtse", "Brugse"): linked only before a football noun.
+    adjectives = models.JSONField(
+        _("bijvoeglijke vormen"),
+        default=list,
+        blank=True,
+        help_text=_("Bv. Anderlechtse, Genkse: enkel gekoppeld voor een woord als spits of trainer."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -184,6 +200,12 @@ class Player(models.Model):
     )
     country = models.CharField(_("nationaliteit"), max_length=3, blank=True)
     aliases = models.JSONField(_("andere namen"), default=list, blank=True)
+    context_aliases = models.JSONField(
+        _("namen die context vragen"),
+        default=list,
+        blank=True,
+        help_text=_("Korte namen (KDB, CDK): enkel gekoppeld als het artikel de speler of zijn club elders noemt."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -250,6 +272,40 @@ class ArticlePlayer(EntityLink):
 
     def __str__(self):
         return f"{self.article_id} → {self.player}"
+
+
+class MatchResult(models.Model):
+    """A final score an article reports between two of its linked clubs.
+
+    Derived by the linker, like the links: rebuilt on every relink. When the text does not say
+    who played at home, `venue_known` is false and the clubs are in the text's order.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="results")
+    home = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="home_results")
+    away = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="away_results")
+    home_goals = models.PositiveSmallIntegerField()
+    away_goals = models.PositiveSmallIntegerField()
+    venue_known = models.BooleanField(default=True)
+    played_on = models.DateField(db_index=True)
+
+    class Meta:
+        ordering = ["-played_on", "-id"]
+        verbose_name = _("uitslag")
+        verbose_name_plural = _("uitslagen")
+        constraints = [models.UniqueConstraint(fields=["article", "home", "away"], name="matchresult_unique")]
+        indexes = [
+            models.Index(fields=["home", "-played_on"], name="matchresult_home"),
+            models.Index(fields=["away", "-played_on"], name="matchresult_away"),
+        ]
+
+    def __str__(self):
+        return f"{self.home} {self.home_goals}-{self.away_goals} {self.away}"
+
+    @property
+    def key(self):
+        """Two reports of one match share this, whichever order they name the clubs in."""
+        return (frozenset((self.home_id, self.away_id)), self.played_on)
 
 
 class Story(models.Model):

@@ -16,4 +16,4 @@ def link_changed(sender, instance, **kwargs):
 @receiver([post_save, post_delete], sender=Club)
 @receiver([post_save, post_delete], sender=Player)
 def gazetteer_changed(sender, **kwargs):
-    linking.bump_gazetteer_version()
+    linking.gazetteer_changed()

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles import feeds, http, ingest, linking
-from articles.models import Article, Source
+from articles.models import Source
 
 logger = logging.getLogger(__name__)
 
@@ -78,19 +78,20 @@ def articles_landed(article_ids: list[int]) -> None:
     """Everything derived from new or changed articles: their links, then their index copies."""
     from search.indexing import request_indexing
 
-    linking.link_articles(Article.objects.filter(pk__in=article_ids).only("pk", "title", "body"))
+    linking.relink_ids(article_ids)
     request_indexing()
 
 
 @shared_task
 def relink_articles(article_ids: list[int]) -> int:
-    return linking.link_articles(Article.objects.filter(pk__in=article_ids).only("pk", "title", "body"))
+    return linking.relink_ids(article_ids)
 
 
 @shared_task
-def relink_all(batch_size: int = 500) -> int:
-    """After a gazetteer change: re-link every article, in batches of tasks."""
-    ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), batch_size):
-        relink_articles.delay(ids[start : start + batch_size])
-    return len(ids)
+def relink_all() -> int:
+    """After a gazetteer change: re-link every article, one task per batch."""
+    batches = 0
+    for batch in linking.relink_batches():
+        relink_articles.delay(batch)
+        batches += 1
+    return batches

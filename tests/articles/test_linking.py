@@ -1,3 +1,5 @@
+import io
+
 import pytest
 
 from articles import linking
@@ -67,3 +69,52 @@ def test_gazetteer_change_rebuilds_the_matcher(entities):
     linking.bump_gazetteer_version()
     linking.link_article(article)
     assert linked(article, ArticleClub, "club__slug") == {"genk"}
+
+
+def test_relink_command_keeps_editor_decisions(entities):
+    from django.core.management import call_command
+
+    _, cercle, anderlecht, _ = entities
+    article = ArticleFactory(title="Club Brugge wint", body="Een zege tegen Anderlecht.")
+    linking.link_article(article)
+    ArticleClub.objects.filter(article=article, club=anderlecht).update(
+        state=LinkState.REJECTED, origin=LinkOrigin.EDITOR
+    )
+    ArticleClub.objects.create(article=article, club=cercle, origin=LinkOrigin.EDITOR)
+    out = io.StringIO()
+    call_command("relink", stdout=out, stderr=io.StringIO())
+    assert "1 articles" in out.getvalue()
+    assert linked(article, ArticleClub, "club__slug") == {"club-brugge", "cercle-brugge"}
+    assert ArticleClub.objects.get(article=article, club=anderlecht).state == LinkState.REJECTED
+
+
+def test_relink_command_rejects_a_bad_date():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="not a date"):
+        call_command("relink", "--since", "gisteren")
+
+
+def test_a_gazetteer_change_relinks_articles_once_committed(entities, django_capture_on_commit_callbacks):
+    article = ArticleFactory(title="Genk wint", body="KRC Genk was sterker dan Club Brugge.")
+    linking.link_article(article)
+    assert linked(article, ArticleClub, "club__slug") == {"club-brugge"}
+    with django_capture_on_commit_callbacks(execute=True):
+        ClubFactory(slug="genk", name="KRC Genk", aliases=["Genk"])
+    # No explicit relink: saving the club asked for one, run in-process without a broker.
+    assert linked(article, ArticleClub, "club__slug") == {"club-brugge", "genk"}
+
+
+def test_a_surname_links_only_after_the_full_name_when_two_players_share_it(entities):
+    brugge = entities[0]
+    romelu = PlayerFactory(slug="romelu-lukaku", name="Romelu Lukaku", club=None)
+    PlayerFactory(slug="jordan-lukaku", name="Jordan Lukaku", club=None)
+    linking.bump_gazetteer_version()
+    before = ArticleFactory(title="Lukaku scoort", body="De spits was trefzeker.")
+    after = ArticleFactory(title="Romelu Lukaku scoort", body="Lukaku was trefzeker tegen Club Brugge.")
+    linking.link_articles([before, after])
+    assert linked(before, ArticlePlayer, "player__slug") == set()
+    assert linked(after, ArticlePlayer, "player__slug") == {"romelu-lukaku"}
+    mentions = ArticlePlayer.objects.get(article=after, player=romelu).mentions
+    assert [(m["field"], m["text"]) for m in mentions] == [("title", "Romelu Lukaku"), ("body", "Lukaku")]
+    assert linked(after, ArticleClub, "club_id") == {brugge.pk}

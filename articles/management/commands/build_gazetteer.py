@@ -15,7 +15,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 
-from articles.data.gazetteer_sources.clubs import CLUBS
+from articles.data.gazetteer_sources.clubs import ADJECTIVES, CLUBS, CONTEXT_WORDS
 from articles.data.gazetteer_sources.openfootball import read_clubs
 from articles.gazetteer import SHIPPED_GAZETTEER as OUT
 
@@ -54,15 +54,38 @@ def build_clubs(openfootball_dir: Path) -> list[dict]:
             if usable_alias(alias) and fold(alias) not in seen:
                 seen.add(fold(alias))
                 unique.append(alias)
-        clubs.append({"slug": slug, "name": name, "country": country, "league": league, "aliases": unique})
-    # An alias two of our clubs share ("Racing", a city) would link the wrong club: drop it from both.
-    counts = Counter(fold(a) for club in clubs for a in {fold(x) for x in [club["name"], *club["aliases"]]})
-    for club in clubs:
-        dropped = [a for a in club["aliases"] if counts[fold(a)] > 1]
-        club["aliases"] = [a for a in club["aliases"] if counts[fold(a)] == 1]
-        if dropped:
-            print(f"{club['slug']}: shared aliases dropped: {dropped}")
-    return clubs
+        clubs.append(
+            {
+                "slug": slug,
+                "name": name,
+                "country": country,
+                "league": league,
+                "aliases": unique,
+                "context_aliases": [],
+                "adjectives": ADJECTIVES.get(slug, []),
+            }
+        )
+    return [_classify(club, clubs) for club in clubs]
+
+
+def _classify(club: dict, clubs: list[dict]) -> dict:
+    """Ordinary words and aliases two clubs share link only with context; another club's full
+    name is never an alias ("Sporting" may be several clubs; "Lierse SK" is one)."""
+    names = Counter(fold(c["name"]) for c in clubs)
+    aliases = Counter(fold(a) for c in clubs for a in c["aliases"])
+    context_words = {fold(w) for w in CONTEXT_WORDS}
+    kept, context = [], []
+    for alias in club["aliases"]:
+        key = fold(alias)
+        if names[key]:
+            print(f"{club['slug']}: alias {alias!r} is another club's name, dropped")
+        elif key in context_words or aliases[key] > 1:
+            context.append(alias)
+        else:
+            kept.append(alias)
+    if fold(club["name"]) in context_words:  # "Inter": its own name is an ordinary word
+        context.insert(0, club["name"])
+    return {**club, "aliases": kept, "context_aliases": context}
 
 
 def build_players(club_slugs: set[str]) -> list[dict]:
@@ -71,6 +94,7 @@ def build_players(club_slugs: set[str]) -> list[dict]:
         if not line.strip() or line.startswith("#"):
             continue
         name, club, country, aliases = (part.strip() for part in line.split("|"))
+        alias_list = [a.strip() for a in aliases.split(";") if a.strip()]
         if club and club not in club_slugs:
             raise CommandError(f"{PLAYERS.name}:{number}: unknown club {club!r}")
         players.append(
@@ -79,7 +103,9 @@ def build_players(club_slugs: set[str]) -> list[dict]:
                 "name": name,
                 "club": club,
                 "country": country,
-                "aliases": [a.strip() for a in aliases.split(";") if a.strip()],
+                "aliases": [a for a in alias_list if len(a) > 3],
+                # "KDB", "CDK": a few capitals link only where the article names him or his club.
+                "context_aliases": [a for a in alias_list if len(a) <= 3],
             }
         )
     slugs = Counter(p["slug"] for p in players)
