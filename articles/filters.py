@@ -1,9 +1,11 @@
 """FilterSets: the one place that turns query parameters into article filters."""
 
 import django_filters
+from django.forms import DateInput
+from django.utils.translation import gettext_lazy as _
 
 from articles.canonical import canonical_url
-from articles.models import Article, LinkState
+from articles.models import Article, LinkState, Source
 
 
 class ArticleFilter(django_filters.FilterSet):
@@ -27,3 +29,40 @@ class ArticleFilter(django_filters.FilterSet):
 
     def filter_player(self, queryset, name, value):
         return queryset.filter(player_links__player__slug=value, player_links__state=LinkState.LINKED)
+
+
+class EntityArticleFilter(django_filters.FilterSet):
+    """The filters above a club's or a player's list of articles (the page's own form).
+
+    Choices come from lists the page loads anyway, so validating and drawing the form costs
+    one query (the sources), however many filters are set.
+    """
+
+    player = django_filters.ChoiceFilter(label=_("Speler"), method="filter_player", empty_label=_("Alle spelers"))
+    source = django_filters.ChoiceFilter(label=_("Bron"), field_name="source_id", empty_label=_("Alle bronnen"))
+    date_from = django_filters.DateFilter(
+        label=_("Vanaf"), field_name="published_at", lookup_expr="date__gte", widget=DateInput(attrs={"type": "date"})
+    )
+    date_to = django_filters.DateFilter(
+        label=_("Tot en met"),
+        field_name="published_at",
+        lookup_expr="date__lte",
+        widget=DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Article
+        fields = ["player", "source", "date_from", "date_to"]
+
+    def __init__(self, *args, players=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if players is None:  # a player's own page: choosing another player makes no sense
+            del self.filters["player"]
+        else:
+            self.filters["player"].extra["choices"] = [(str(p.pk), p.name) for p in players]
+        self.filters["source"].extra["choices"] = [
+            (str(pk), name) for pk, name in Source.objects.order_by("name").values_list("pk", "name")
+        ]
+
+    def filter_player(self, queryset, name, value):
+        return queryset.filter(player_links__player_id=value, player_links__state=LinkState.LINKED)

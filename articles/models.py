@@ -157,6 +157,31 @@ class Article(models.Model):
         return self.indexed_at is None or self.indexed_at < self.updated_at
 
 
+# FIFA codes of the countries whose clubs we follow, with their Dutch names.
+COUNTRY_NAMES = {
+    "BEL": _("België"),
+    "NED": _("Nederland"),
+    "ENG": _("Engeland"),
+    "GER": _("Duitsland"),
+    "ESP": _("Spanje"),
+    "ITA": _("Italië"),
+    "FRA": _("Frankrijk"),
+    "POR": _("Portugal"),
+    "SCO": _("Schotland"),
+    "TUR": _("Turkije"),
+    "GRE": _("Griekenland"),
+    "SUI": _("Zwitserland"),
+    "DEN": _("Denemarken"),
+    "AUT": _("Oostenrijk"),
+    "USA": _("Verenigde Staten"),
+    "KSA": _("Saoedi-Arabië"),
+}
+
+
+def country_name(code: str) -> str:
+    return str(COUNTRY_NAMES.get(code, code))
+
+
 class Club(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(_("naam"), max_length=200)
@@ -190,6 +215,10 @@ class Club(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:club", kwargs={"slug": self.slug})
+
+    @property
+    def country_name(self):
+        return country_name(self.country)
 
 
 class Player(models.Model):

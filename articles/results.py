@@ -38,6 +38,14 @@ PATTERNS = [
     ("home_first", re.compile(rf"{A}\s*(?:[-–—]|tegen)\s*{B}\s*(?::\s*|,\s*|\(\s*)?{SCORE}", re.I)),
     ("win", re.compile(rf"{A}\s+{WIN}{FILLER}\s+met\s+{SCORE}\s+{PREP}\s+{B}", re.I)),
     ("win", re.compile(rf"{A}\s+(?:klopt|klopte|versloeg|verslaat)\s+{B}{FILLER}\s+met\s+{SCORE}", re.I)),
+    ("win", re.compile(rf"{A}\s+{WIN}{FILLER}\s+{PREP}\s+{B}\s+met\s+{SCORE}", re.I)),
+    (
+        "perfect",  # "Club Brugge heeft zondag de topper tegen Anderlecht met 3-1 gewonnen"
+        re.compile(
+            rf"{A}\s+(?:heeft|hebben|had){FILLER}\s+{PREP}\s+{B}\s+met\s+{SCORE}\s+(?P<verb>gewonnen|verloren)",
+            re.I,
+        ),
+    ),
     ("lose", re.compile(rf"{A}\s+{LOSE}{FILLER}\s+met\s+{SCORE}\s+{PREP}\s+{B}", re.I)),
     ("draw", re.compile(rf"{A}\s+en\s+{B}\s+(?:spelen|speelden|speelde){FILLER}\s+{SCORE}\s+gelijk", re.I)),
     ("draw", re.compile(rf"{A}\s+(?:speelt|speelde){FILLER}\s+{SCORE}\s+gelijk\s+{PREP}\s+{B}", re.I)),
@@ -93,7 +101,10 @@ def find_scores(text: str, club_mentions) -> list[Score]:
             for match in pattern.finditer(template):
                 a, b = inside[int(match["a"])].entity_id, inside[int(match["b"])].entity_id
                 prep = match.groupdict().get("prep")
-                score = _score(kind, a, b, int(match["x"]), int(match["y"]), prep)
+                how = kind
+                if kind == "perfect":
+                    how = "win" if match["verb"].lower() == "gewonnen" else "lose"
+                score = _score(how, a, b, int(match["x"]), int(match["y"]), prep)
                 if score is not None:
                     scores.append(score)
     return scores
@@ -162,10 +173,20 @@ def recent_results(club, limit: int = 6) -> list[MatchResult]:
     kept: list[MatchResult] = []
     for row in rows:
         pair = {row.home_id, row.away_id}
-        # Reports of one match land on its day or the next: within two days, it is the same one.
-        if any({k.home_id, k.away_id} == pair and abs((k.played_on - row.played_on).days) <= 2 for k in kept):
-            continue
-        kept.append(row)
-        if len(kept) == limit:
-            break
+        # Reports of one match land on its day or the next: within two days, it is the same one,
+        # dated by its first report (the match day) unless only a later one knows the venue.
+        same = next(
+            (
+                i
+                for i, k in enumerate(kept)
+                if {k.home_id, k.away_id} == pair and abs((k.played_on - row.played_on).days) <= 2
+            ),
+            None,
+        )
+        if same is None:
+            if len(kept) == limit:
+                break
+            kept.append(row)
+        elif row.played_on < kept[same].played_on and (row.venue_known or not kept[same].venue_known):
+            kept[same] = row
     return kept

@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from articles.models import Article, ArticleClub, ArticlePlayer, Club, LinkState, Player, Story
+from articles.models import Article, ArticleClub, ArticlePlayer, Club, LinkState, Player, Story, country_name
 
 
 def published_articles() -> QuerySet[Article]:
@@ -51,6 +51,37 @@ def clubs_with_counts() -> QuerySet[Club]:
             ),
         )
     )
+
+
+def stories_about_club(club: Club, limit: int = 5) -> QuerySet[Story]:
+    """The club's latest stories: those holding a published article linked to it."""
+    story_ids = (
+        Article.objects.published()
+        .filter(club_links__club=club, club_links__state=LinkState.LINKED, story__isnull=False)
+        .values("story_id")
+    )
+    return stories_with_counts().filter(pk__in=story_ids).order_by("-last_published_at")[:limit]
+
+
+def club_directory() -> list[tuple[str, list[tuple[str, list[Club]]]]]:
+    """Every club with its article count, as [(country, [(league, [club, ...]), ...]), ...].
+
+    Belgium and the Netherlands first (our readers' own), then the countries we follow most
+    closely (most clubs); within a country the league with most clubs (the top flight) first.
+    """
+    by_country: dict[str, dict[str, list[Club]]] = {}
+    for club in clubs_with_counts().order_by("name"):
+        by_country.setdefault(club.country, {}).setdefault(club.league, []).append(club)
+    home = {"BEL": 0, "NED": 1}
+    size = {code: sum(len(clubs) for clubs in leagues.values()) for code, leagues in by_country.items()}
+    countries = sorted(by_country, key=lambda code: (home.get(code, 2), -size[code], country_name(code)))
+    return [
+        (
+            country_name(code),
+            sorted(by_country[code].items(), key=lambda item: (-len(item[1]), item[0])),
+        )
+        for code in countries
+    ]
 
 
 def stories_with_counts() -> QuerySet[Story]:

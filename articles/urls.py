@@ -1,6 +1,7 @@
 from django.urls import path
 
 from articles import views
+from articles.syndication import ClubFeed, PlayerFeed
 
 app_name = "articles"
 
@@ -9,6 +10,8 @@ urlpatterns = [
     path("articles/<int:pk>/<slug:slug>/", views.article_detail, name="article"),
     path("clubs/", views.club_list, name="clubs"),
     path("clubs/<slug:slug>/", views.club_detail, name="club"),
+    path("clubs/<slug:slug>/feed/", ClubFeed(), name="club-feed"),
     path("players/<slug:slug>/", views.player_detail, name="player"),
+    path("players/<slug:slug>/feed/", PlayerFeed(), name="player-feed"),
     path("stories/<slug:slug>/", views.story_detail, name="story"),
 ]

@@ -5,7 +5,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from articles import selectors
+from articles import results, selectors
+from articles.filters import EntityArticleFilter
 from articles.models import Club, Player
 
 PAGE_SIZE = 20
@@ -26,20 +27,35 @@ def article_detail(request, pk, slug):
 
 
 def club_list(request):
-    clubs = selectors.clubs_with_counts().order_by("country", "league", "name")
-    return render(request, "articles/club_list.html", {"clubs": clubs})
+    return render(request, "articles/club_list.html", {"countries": selectors.club_directory()})
+
+
+def _filtered_page(request, articles, players=None):
+    """The filter form and the page of articles it selects; the query string keeps the filters."""
+    filterset = EntityArticleFilter(request.GET or None, queryset=articles, players=players)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {"filter": filterset, "page": page, "query_string": query.urlencode()}
 
 
 def club_detail(request, slug):
     club = get_object_or_404(Club, slug=slug)
-    page = Paginator(selectors.articles_for_club(club), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "articles/club_detail.html", {"club": club, "page": page, "players": club.players.all()})
+    players = list(club.players.order_by("name"))
+    context = {
+        "club": club,
+        "players": players,
+        "stories": selectors.stories_about_club(club),
+        "results": results.recent_results(club),
+        **_filtered_page(request, selectors.articles_for_club(club), players=players),
+    }
+    return render(request, "articles/club_detail.html", context)
 
 
 def player_detail(request, slug):
     player = get_object_or_404(Player.objects.select_related("club"), slug=slug)
-    page = Paginator(selectors.articles_for_player(player), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "articles/player_detail.html", {"player": player, "page": page})
+    context = {"player": player, **_filtered_page(request, selectors.articles_for_player(player))}
+    return render(request, "articles/player_detail.html", context)
 
 
 def story_detail(request, slug):

@@ -1,12 +1,11 @@
-from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
-from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from articles import selectors
 from articles.models import Club, Source
+from articles.syndication import ArticleFeed
 from search.filters import SearchFilter
 from search.schema import source_key
 from search.searching import QueryError, search_articles
@@ -57,10 +56,8 @@ def search_page(request):
     return render(request, "search/search.html", context)
 
 
-class SearchFeed(Feed):
+class SearchFeed(ArticleFeed):
     """Atom feed of a search, newest first, so a reader can follow a query."""
-
-    feed_type = Atom1Feed
 
     def get_object(self, request):
         data = request.GET.copy()
@@ -86,15 +83,3 @@ class SearchFeed(Feed):
 
     def items(self, obj):
         return obj["items"]
-
-    def item_title(self, item):
-        return item.title
-
-    def item_description(self, item):
-        return item.teaser
-
-    def item_pubdate(self, item):
-        return item.published_at
-
-    def item_author_name(self, item):
-        return item.source.name

@@ -46,6 +46,9 @@ def scores_of(title, body=""):
         ("Verslag", "Genk klopte Gent vlot met 4-1.", {("genk", 4, 1, "gent", False)}),
         ("Verslag", "Genk en Gent speelden 2-2 gelijk.", {("genk", 2, 2, "gent", False)}),
         ("Verslag", "Genk speelde 1-1 gelijk bij Gent.", {("gent", 1, 1, "genk", True)}),
+        ("Verslag", "Genk won de topper tegen Gent met 3-1.", {("genk", 3, 1, "gent", False)}),
+        ("Verslag", "Genk heeft zondag bij Gent met 1-2 gewonnen.", {("gent", 1, 2, "genk", True)}),
+        ("Verslag", "Genk heeft de topper tegen Gent met 1-2 verloren.", {("genk", 1, 2, "gent", False)}),
     ],
 )
 def test_final_scores_are_read(clubs, title, body, expected):
@@ -96,3 +99,4 @@ def test_recent_results_show_each_match_once(clubs):
     linking.link_article(ArticleFactory(title="Genk – Club Brugge 0-1", body="", published_at=now - timedelta(days=8)))
     recent = results.recent_results(clubs["brugge"])
     assert [str(r) for r in recent] == ["Club Brugge 3-1 RSC Anderlecht", "KRC Genk 0-1 Club Brugge"]
+    assert recent[0].played_on == timezone.localdate(now - timedelta(hours=30))  # dated by its first report
