@@ -168,7 +168,8 @@ class ArticleAdmin(admin.ModelAdmin):
     raw_id_fields = ["duplicate_of", "story"]
     readonly_fields = ["content_hash", "fetched_at", "updated_at", "indexed_at", "extraction_note", "original_link"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "source", "original_link", "url", "guid", "status", "story"]}),
+        (None, {"fields": ["title", "slug", "source", "original_link", "url", "guid", "status"]}),
+        (_("Verhaal"), {"fields": ["story", "story_pinned"]}),
         (_("Tekst"), {"fields": ["teaser", "body", "body_html", "author", "image_url", "language"]}),
         (
             _("Administratie"),
@@ -188,6 +189,11 @@ class ArticleAdmin(admin.ModelAdmin):
     ]
     inlines = [ArticleClubInline, ArticlePlayerInline]
     actions = ["hide", "publish", "relink", "reindex", "feature_story"]
+
+    def save_model(self, request, obj, form, change):
+        if "story" in form.changed_data:
+            obj.story_pinned = True  # the editor placed it: automatic clustering leaves it there
+        super().save_model(request, obj, form, change)
 
     @admin.display(description=_("duplicaat"), boolean=True)
     def is_duplicate(self, obj):

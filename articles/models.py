@@ -116,6 +116,10 @@ class Article(models.Model):
         related_name="articles",
         verbose_name=_("verhaal"),
     )
+    # An editor put this article in its story (or in none): automatic clustering leaves it there.
+    story_pinned = models.BooleanField(
+        _("verhaal vastgezet"), default=False, help_text=_("Automatische clustering verplaatst dit artikel niet.")
+    )
     # Filled when the article lands (and when its story changes): pages read it, never compute it.
     related_ids = models.JSONField(_("gerelateerde artikels"), default=list, blank=True)
 

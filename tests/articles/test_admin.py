@@ -158,3 +158,24 @@ def test_club_search_finds_aliases(admin_client, newsroom):
     club.save()
     page = admin_client.get(reverse("admin:articles_club_changelist"), {"q": "blauw-zwart"}).content.decode()
     assert "Club Brugge" in page
+
+
+def test_an_editor_moving_an_article_pins_it_to_its_story(rf, admin_user, newsroom):
+    import json
+
+    from django.forms.models import model_to_dict
+
+    article, other = newsroom["article"], StoryFactory()
+    model_admin = admin.site._registry[Article]
+    request = rf.post("/")
+    request.user = admin_user
+    form_class = model_admin.get_form(request, article, change=True)
+    data = {k: v for k, v in model_to_dict(article).items() if v is not None}
+    data.update(related_ids=json.dumps(article.related_ids), story=other.pk)
+    # The admin splits a date-time into two inputs.
+    data.update(published_at_0=f"{article.published_at:%Y-%m-%d}", published_at_1=f"{article.published_at:%H:%M:%S}")
+    form = form_class(data, instance=article)
+    assert form.is_valid(), form.errors
+    model_admin.save_model(request, form.save(commit=False), form, True)
+    article.refresh_from_db()
+    assert (article.story_id, article.story_pinned) == (other.pk, True)

@@ -1,0 +1,130 @@
+"""Story assignment: one event, one story, whatever the source; editors' decisions stay."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from articles import linking, stories
+from articles.models import Article, Story
+from tests.factories import ArticleFactory, ClubFactory, PlayerFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+MATCH_A = (
+    "Club Brugge klopt Anderlecht in de topper: 3-1",
+    "Club Brugge heeft de topper tegen Anderlecht met 3-1 gewonnen. Hans Vanaken kopte blauw-zwart op "
+    "voorsprong, Yari Verschaeren maakte gelijk voor Anderlecht. In de slotfase besliste Vanaken de "
+    "wedstrijd met een strafschop. De thuisploeg domineerde de tweede helft.",
+)
+MATCH_B = (
+    "Vanaken beslist topper tegen Anderlecht",
+    "Hans Vanaken was opnieuw de man van de topper. Na de gelijkmaker van Yari Verschaeren zette de "
+    "middenvelder Club Brugge met een strafschop weer op voorsprong, waarna blauw-zwart de 3-1 "
+    "vastlegde tegen een moegestreden Anderlecht.",
+)
+CONTRACT = (
+    "Club Brugge verlengt contract van Brandon Mechele",
+    "Brandon Mechele heeft zijn contract bij Club Brugge opengebroken tot 2029. De verdediger is al "
+    "jaren een vaste waarde achterin en wil zijn loopbaan in Brugge afsluiten, zegt het bestuur.",
+)
+
+
+@pytest.fixture
+def world():
+    brugge = ClubFactory(slug="club-brugge", name="Club Brugge", aliases=["blauw-zwart"])
+    ClubFactory(slug="anderlecht", name="RSC Anderlecht", aliases=["Anderlecht"])
+    PlayerFactory(slug="hans-vanaken", name="Hans Vanaken", club=brugge)
+    PlayerFactory(slug="yari-verschaeren", name="Yari Verschaeren", club=None)
+    PlayerFactory(slug="brandon-mechele", name="Brandon Mechele", club=brugge)
+    linking.bump_gazetteer_version()
+    return {"krant": SourceFactory(name="Sportkrant"), "site": SourceFactory(name="Doelpunt")}
+
+
+def land(source, text, when, **extra):
+    """Store an article and run what runs when one lands: links, then its story."""
+    title, body = text
+    article = ArticleFactory(source=source, title=title, body=body, published_at=when, **extra)
+    linking.link_article(article)
+    stories.assign_stories([article.pk])
+    article.refresh_from_db()
+    return article
+
+
+def test_the_same_match_from_two_sources_hours_apart_is_one_story(world):
+    now = timezone.now()
+    first = land(world["krant"], MATCH_A, now - timedelta(hours=5))
+    second = land(world["site"], MATCH_B, now)
+    assert first.story_id is not None and second.story_id == first.story_id
+    story = Story.objects.get(pk=first.story_id)
+    assert story.lead_article_id == first.pk
+    assert (story.first_published_at, story.last_published_at) == (first.published_at, second.published_at)
+
+
+def test_the_same_club_in_another_event_is_another_story(world):
+    now = timezone.now()
+    match = land(world["krant"], MATCH_A, now - timedelta(hours=6))
+    contract = land(world["site"], CONTRACT, now)  # same day, same club, another event
+    later = land(world["site"], MATCH_B, now + timedelta(days=4))  # like the match, but days later
+    assert len({match.story_id, contract.story_id, later.story_id}) == 3
+
+
+def test_a_duplicate_joins_the_story_of_its_original(world):
+    now = timezone.now()
+    original = land(world["krant"], MATCH_A, now - timedelta(hours=1))
+    copy = ArticleFactory(
+        source=world["site"], title="Overgenomen", body="Andere tekst.", published_at=now, duplicate_of=original
+    )
+    stories.assign_stories([copy.pk])
+    copy.refresh_from_db()
+    assert copy.story_id == original.story_id
+
+
+def test_assignment_is_idempotent(world):
+    now = timezone.now()
+    first = land(world["krant"], MATCH_A, now - timedelta(hours=5))
+    second = land(world["site"], MATCH_B, now)
+    before = dict(Article.objects.values_list("pk", "story_id"))
+    stories.assign_stories([first.pk, second.pk])
+    call_command("restory", stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("restory", stdout=io.StringIO(), stderr=io.StringIO())
+    assert dict(Article.objects.values_list("pk", "story_id")) == before
+    assert Story.objects.count() == 1
+
+
+def test_editor_split_merge_and_lock_survive_restory(world):
+    now = timezone.now()
+    first = land(world["krant"], MATCH_A, now - timedelta(hours=5))
+    second = land(world["site"], MATCH_B, now - timedelta(hours=4))
+    contract = land(world["site"], CONTRACT, now - timedelta(hours=3))
+    # Split: the editor moves the second report out to a story of its own.
+    own = Story.objects.create(slug="eigen-verhaal", lead_article=second)
+    Article.objects.filter(pk=second.pk).update(story=own, story_pinned=True)
+    # Merge: the contract news goes into the match story, by hand.
+    Article.objects.filter(pk=contract.pk).update(story_id=first.story_id, story_pinned=True)
+    # Lock: the match story keeps exactly what it has now.
+    Story.objects.filter(pk=first.story_id).update(is_locked=True)
+    late = land(world["krant"], MATCH_B, now - timedelta(hours=1))  # would join the match story
+    out = io.StringIO()
+    call_command("restory", stdout=out, stderr=io.StringIO())
+    placed = dict(Article.objects.values_list("pk", "story_id"))
+    assert placed[second.pk] == own.pk
+    assert placed[contract.pk] == placed[first.pk]
+    assert placed[late.pk] not in {placed[first.pk]}
+    assert "articles" in out.getvalue()
+
+
+def test_landing_through_the_pipeline_assigns_stories(world, django_capture_on_commit_callbacks):
+    from articles.services import store_article
+
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        for source, (title, body), when in [
+            (world["krant"], MATCH_A, now - timedelta(hours=3)),
+            (world["site"], MATCH_B, now),
+        ]:
+            store_article(source, url=f"https://{source.pk}.example/a", title=title, body_text=body, published_at=when)
+    assert Article.objects.values("story_id").distinct().count() == 1
+    assert Article.objects.filter(story__isnull=True).count() == 0
