@@ -64,41 +64,64 @@ def _entities(article_ids) -> dict[int, set]:
     return found
 
 
-def _profiles(articles) -> dict[int, Profile]:
+def _profiles(articles, known: dict[int, Profile] | None = None) -> dict[int, Profile]:
+    """Profiles of these articles; `known` keeps them across a batch, whose articles share neighbours."""
+    known = {} if known is None else known
     articles = list(articles)
-    entities = _entities([a.pk for a in articles])
-    return {a.pk: Profile(a.pk, a.story_id, frozenset(entities[a.pk]), _terms(a.title, a.body)) for a in articles}
+    missing = [a for a in articles if a.pk not in known]
+    entities = _entities([a.pk for a in missing]) if missing else {}
+    for a in missing:
+        known[a.pk] = Profile(a.pk, a.story_id, frozenset(entities[a.pk]), _terms(a.title, a.body))
+    # The story may have changed since the profile was made (earlier in this batch).
+    return {a.pk: Profile(a.pk, a.story_id, known[a.pk].entities, known[a.pk].terms) for a in articles}
 
 
-def _neighbours(article: Article, profile: Profile) -> list[Article]:
-    """Articles in unlocked stories, published up to WINDOW before this one, sharing an entity."""
+def _neighbours(article: Article, profile: Profile, known: dict[int, Profile]) -> list[Article]:
+    """Articles in unlocked stories, published up to WINDOW before this one, sharing an entity.
+
+    Two narrow queries on the link tables, then the rows; texts only for articles not yet known.
+    """
     clubs = [pk for kind, pk in profile.entities if kind == "club"]
     players = [pk for kind, pk in profile.entities if kind == "player"]
     if not clubs and not players:
         return []
-    shared = Q(club_links__club_id__in=clubs, club_links__state=LinkState.LINKED) | Q(
-        player_links__player_id__in=players, player_links__state=LinkState.LINKED
-    )
-    return list(
+    window = {
+        "state": LinkState.LINKED,
+        "article__published_at__gte": article.published_at - WINDOW,
+        "article__published_at__lte": article.published_at,
+    }
+    ids = set(ArticleClub.objects.filter(club_id__in=clubs, **window).values_list("article_id", flat=True))
+    ids |= set(ArticlePlayer.objects.filter(player_id__in=players, **window).values_list("article_id", flat=True))
+    ids.discard(article.pk)
+    if not ids:
+        return []
+    rows = (
         Article.objects.published()
-        .filter(shared, story__isnull=False, story__is_locked=False)
-        .filter(published_at__gte=article.published_at - WINDOW, published_at__lte=article.published_at)
-        .exclude(pk=article.pk)
+        .filter(pk__in=ids, story__isnull=False, story__is_locked=False)
         .filter(Q(published_at__lt=article.published_at) | Q(pk__lt=article.pk))  # only look back
-        .distinct()
-        .only("pk", "title", "body", "story_id", "published_at")
         .order_by("published_at", "pk")
     )
+    fields = ["pk", "story_id", "published_at"]
+    found = list(rows.only(*fields))
+    unknown = [a.pk for a in found if a.pk not in known]
+    if unknown:
+        texts = dict(
+            (pk, (t, b)) for pk, t, b in Article.objects.filter(pk__in=unknown).values_list("pk", "title", "body")
+        )
+        for a in found:
+            if a.pk in texts:
+                a.title, a.body = texts[a.pk]
+    return found
 
 
-def best_story(article: Article) -> int | None:
+def best_story(article: Article, known: dict[int, Profile] | None = None) -> int | None:
     """The story this article belongs to among earlier ones, or None for a story of its own."""
-    profile = _profiles([article])[article.pk]
-    neighbours = _neighbours(article, profile)
+    profile = _profiles([article], known)[article.pk]
+    neighbours = _neighbours(article, profile, known if known is not None else {})
     if not neighbours:
         return None
     scores: dict[int, float] = {}
-    for other in _profiles(neighbours).values():
+    for other in _profiles(neighbours, known).values():
         score = similarity(profile, other)
         if score >= JOIN_SCORE and score > scores.get(other.story_id, 0):
             scores[other.story_id] = score
@@ -128,7 +151,7 @@ def _founded(article: Article) -> bool:
     return not Article.objects.filter(earlier, story_id=article.story_id).exists()
 
 
-def assign_story(article: Article, reuse: Story | None = None) -> Story | None:
+def assign_story(article: Article, reuse: Story | None = None, known: dict | None = None) -> Story | None:
     """Put one article in its story (see the module docstring); returns the story it is in."""
     if article.story_pinned or (article.story_id and article.story.is_locked):
         return article.story
@@ -136,36 +159,52 @@ def assign_story(article: Article, reuse: Story | None = None) -> Story | None:
         original = Article.objects.filter(pk=article.duplicate_of_id).only("story_id").first()
         story_id = original.story_id if original else None
     else:
-        story_id = best_story(article)
+        story_id = best_story(article, known)
     if story_id is None and article.story_id and _founded(article):
         story_id = article.story_id  # it started its story: running again keeps it there
     story = Story.objects.get(pk=story_id) if story_id else _new_story(article, reuse)
     if article.story_id != story.pk:
+        # A plain UPDATE: the next article of the batch must see it, but the index learns of
+        # the batch's moves once, at its end (see assign_stories).
+        Article.objects.filter(pk=article.pk).update(story=story)
         article.story = story
-        article.save(update_fields=["story"])
     return story
 
 
 @transaction.atomic
 def assign_stories(article_ids) -> int:
-    """Assign each article, oldest first; returns how many stories were touched."""
+    """Assign each article, oldest first; returns how many articles changed story."""
     articles = Article.objects.filter(pk__in=list(article_ids)).select_related("story").order_by("published_at", "pk")
-    touched = {story.pk for article in articles if (story := assign_story(article)) is not None}
-    refresh_stories(touched)
-    return len(touched)
+    known: dict[int, Profile] = {}
+    before = {article.pk: article.story_id for article in articles}
+    after = {article.pk: getattr(assign_story(article, known=known), "pk", None) for article in articles}
+    moved = [pk for pk in after if after[pk] != before[pk]]
+    if moved:
+        Article.objects.filter(pk__in=moved).mark_index_stale()  # the story is in the index
+    refresh_stories({pk for pk in after.values() if pk})
+    return len(moved)
 
 
 def refresh_stories(story_ids) -> None:
-    """Dates follow the articles; a story without a lead gets its first article."""
-    for story in Story.objects.filter(pk__in=list(story_ids)):
-        published = story.articles.filter(status=Article.Status.PUBLISHED)
-        dates = published.aggregate(first=Min("published_at"), last=Max("published_at"))
-        if dates["first"] is None:
-            continue
-        story.first_published_at, story.last_published_at = dates["first"], dates["last"]
-        if story.lead_article_id is None or not published.filter(pk=story.lead_article_id).exists():
-            story.lead_article = published.order_by("published_at", "pk").first()
-        story.save(update_fields=["first_published_at", "last_published_at", "lead_article"])
+    """Dates follow the articles; a story whose lead left (or never had one) gets its first article."""
+    stories = Story.objects.in_bulk(list(story_ids))
+    if not stories:
+        return
+    published = Article.objects.filter(story_id__in=list(stories), status=Article.Status.PUBLISHED)
+    dates = published.values("story_id").annotate(first=Min("published_at"), last=Max("published_at"))
+    leads = set(
+        published.filter(pk__in=[s.lead_article_id for s in stories.values() if s.lead_article_id]).values_list(
+            "story_id", "pk"
+        )
+    )
+    changed = []
+    for row in dates:
+        story = stories[row["story_id"]]
+        story.first_published_at, story.last_published_at = row["first"], row["last"]
+        if (story.pk, story.lead_article_id) not in leads:
+            story.lead_article = published.filter(story_id=story.pk).order_by("published_at", "pk").first()
+        changed.append(story)
+    Story.objects.bulk_update(changed, ["first_published_at", "last_published_at", "lead_article"], batch_size=500)
 
 
 def restory(articles, progress=None) -> dict:
@@ -184,16 +223,21 @@ def restory(articles, progress=None) -> dict:
         reused: set[int] = set()
         touched: set[int] = set()
         stories = Story.objects.in_bulk({pk for pk in previous.values() if pk})
+        known: dict[int, Profile] = {}
         for article in movable.select_related("story").iterator(chunk_size=500):
             old = stories.get(previous[article.pk])
             reuse = old if old is not None and old.pk not in reused and not old.is_locked else None
-            story = assign_story(article, reuse=reuse)
+            story = assign_story(article, reuse=reuse, known=known)
             if story is not None:
                 touched.add(story.pk)
                 if reuse is not None and story.pk == reuse.pk:
                     reused.add(reuse.pk)
             if progress:
                 progress(1)
+        final = dict(Article.objects.filter(pk__in=list(previous)).values_list("pk", "story_id"))
+        moved = [pk for pk, story_id in final.items() if story_id != previous[pk]]
+        if moved:
+            Article.objects.filter(pk__in=moved).mark_index_stale()
         refresh_stories(touched)
         emptied = Story.objects.filter(pk__in=set(previous.values()) - touched, is_locked=False, is_featured=False)
         deleted = emptied.filter(articles__isnull=True).delete()[0]
