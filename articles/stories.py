@@ -39,6 +39,24 @@ class Profile:
     terms: frozenset
 
 
+# Analysed words by (article, content hash): a text is analysed once per process, not once for
+# every later article that compares itself with it. Bounded; emptied when full.
+_TERMS: dict[tuple[int, str], frozenset] = {}
+TERMS_CACHE_SIZE = 20_000
+
+
+def _cached_terms(article: Article) -> frozenset:
+    if not article.content_hash:  # no hash to tell an edited text apart: analyse it afresh
+        return _terms(article.title, article.body)
+    key = (article.pk, article.content_hash)
+    terms = _TERMS.get(key)
+    if terms is None:
+        if len(_TERMS) >= TERMS_CACHE_SIZE:
+            _TERMS.clear()
+        terms = _TERMS[key] = _terms(article.title, article.body)
+    return terms
+
+
 def _terms(title: str, body: str) -> frozenset:
     from search.analysis import dutch_analyzer
 
@@ -71,7 +89,7 @@ def _profiles(articles, known: dict[int, Profile] | None = None) -> dict[int, Pr
     missing = [a for a in articles if a.pk not in known]
     entities = _entities([a.pk for a in missing]) if missing else {}
     for a in missing:
-        known[a.pk] = Profile(a.pk, a.story_id, frozenset(entities[a.pk]), _terms(a.title, a.body))
+        known[a.pk] = Profile(a.pk, a.story_id, frozenset(entities[a.pk]), _cached_terms(a))
     # The story may have changed since the profile was made (earlier in this batch).
     return {a.pk: Profile(a.pk, a.story_id, known[a.pk].entities, known[a.pk].terms) for a in articles}
 
@@ -101,9 +119,11 @@ def _neighbours(article: Article, profile: Profile, known: dict[int, Profile]) -
         .filter(Q(published_at__lt=article.published_at) | Q(pk__lt=article.pk))  # only look back
         .order_by("published_at", "pk")
     )
-    fields = ["pk", "story_id", "published_at"]
+    fields = ["pk", "story_id", "published_at", "content_hash"]
     found = list(rows.only(*fields))
-    unknown = [a.pk for a in found if a.pk not in known]
+    unknown = [
+        a.pk for a in found if a.pk not in known and (not a.content_hash or (a.pk, a.content_hash) not in _TERMS)
+    ]
     if unknown:
         texts = dict(
             (pk, (t, b)) for pk, t, b in Article.objects.filter(pk__in=unknown).values_list("pk", "title", "body")
