@@ -59,6 +59,15 @@ class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Article.Status.PUBLISHED, duplicate_of__isnull=True)
 
+    def published_between(self, since=None, until=None):
+        """Articles published on or after `since` and on or before `until` (dates; either may be None)."""
+        articles = self
+        if since:
+            articles = articles.filter(published_at__date__gte=since)
+        if until:
+            articles = articles.filter(published_at__date__lte=until)
+        return articles
+
     def index_stale(self):
         """Articles whose copy in the search index is older than the row."""
         return self.filter(Q(indexed_at__isnull=True) | Q(indexed_at__lt=F("updated_at")))

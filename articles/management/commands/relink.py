@@ -29,11 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=linking.RELINK_BATCH)
 
     def handle(self, *args, since, until, batch_size, **options):
-        articles = Article.objects.all()
-        if since:
-            articles = articles.filter(published_at__date__gte=since)
-        if until:
-            articles = articles.filter(published_at__date__lte=until)
+        articles = Article.objects.published_between(since, until)
         total = articles.count()
         changed = 0
         with tqdm(total=total, unit="artikel", desc="relink", file=self.stderr._out, disable=None) as bar:

@@ -17,11 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--until", type=iso_date, help="up to and including this date (YYYY-MM-DD)")
 
     def handle(self, *args, since, until, **options):
-        articles = Article.objects.all()
-        if since:
-            articles = articles.filter(published_at__date__gte=since)
-        if until:
-            articles = articles.filter(published_at__date__lte=until)
+        articles = Article.objects.published_between(since, until)
         with tqdm(total=articles.count(), unit="artikel", desc="restory", file=self.stderr._out, disable=None) as bar:
             report = stories.restory(articles, progress=bar.update)
         self.stdout.write(
