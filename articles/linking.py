@@ -23,6 +23,7 @@ The matcher is compiled once and rebuilt when the gazetteer version changes. Edi
 
 import enum
 import re
+import threading
 import unicodedata
 import uuid
 from collections import defaultdict
@@ -42,7 +43,6 @@ from articles.models import (
 )
 
 GAZETTEER_VERSION_KEY = "newsdesk:gazetteer-version"
-RELINK_REQUEST_KEY = "newsdesk:relink-requested"
 RELINK_BATCH = 500
 
 # The word before a one-word club name that makes it the town: "in Genk", "te Anderlecht".
@@ -336,17 +336,26 @@ def bump_gazetteer_version() -> None:
     cache.set(GAZETTEER_VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
 
+_relink = threading.local()  # the relink callback waiting for this thread's transaction to commit
+
+
 def gazetteer_changed() -> None:
     """A club or player changed: rebuild matchers everywhere and, once the change is committed,
-    re-link every article. Changes within a few seconds (a whole gazetteer load) share one run."""
+    re-link every article. All changes of one transaction (a whole gazetteer load) share one run;
+    every later transaction gets its own, so no change is ever left unlinked."""
     bump_gazetteer_version()
+    waiting = getattr(_relink, "callback", None)
+    if waiting is not None and any(cb is waiting for _, cb, _ in transaction.get_connection().run_on_commit):
+        return
 
     def enqueue():
-        if cache.add(RELINK_REQUEST_KEY, 1, timeout=5) and Article.objects.exists():
+        _relink.callback = None
+        if Article.objects.exists():
             from articles import tasks
 
             tasks.relink_all.delay()
 
+    _relink.callback = enqueue
     transaction.on_commit(enqueue)
 
 

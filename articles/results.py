@@ -14,6 +14,7 @@ Sentences about half-time, live scores, penalty shoot-outs or extra time are ski
 import re
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 
 from articles.models import Article, ArticleClub, LinkState, MatchResult
@@ -163,8 +164,6 @@ def store_results(articles, mentions_by_article: dict[int, list]) -> None:
 
 def recent_results(club, limit: int = 6) -> list[MatchResult]:
     """The club's latest results, each match once however many articles reported it."""
-    from django.db.models import Q
-
     rows = (
         MatchResult.objects.filter(Q(home=club) | Q(away=club), article__status=Article.Status.PUBLISHED)
         .select_related("home", "away")

@@ -10,7 +10,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def entities():
+def entities(django_capture_on_commit_callbacks):
+    # Run the relink these saves ask for now, as a commit would: none is left waiting.
+    with django_capture_on_commit_callbacks(execute=True):
+        return _entities()
+
+
+def _entities():
     brugge = ClubFactory(slug="club-brugge", name="Club Brugge", aliases=["blauw-zwart"])
     cercle = ClubFactory(slug="cercle-brugge", name="Cercle Brugge", aliases=[])
     anderlecht = ClubFactory(slug="anderlecht", name="RSC Anderlecht", aliases=["Anderlecht", "paars-wit"])
@@ -118,3 +124,22 @@ def test_a_surname_links_only_after_the_full_name_when_two_players_share_it(enti
     mentions = ArticlePlayer.objects.get(article=after, player=romelu).mentions
     assert [(m["field"], m["text"]) for m in mentions] == [("title", "Romelu Lukaku"), ("body", "Lukaku")]
     assert linked(after, ArticleClub, "club_id") == {brugge.pk}
+
+
+def test_one_transaction_of_gazetteer_changes_asks_for_one_relink(entities, django_capture_on_commit_callbacks):
+    ArticleFactory(title="Genk wint", body="")
+    with django_capture_on_commit_callbacks() as callbacks:
+        ClubFactory(slug="genk", name="KRC Genk")
+        ClubFactory(slug="gent", name="KAA Gent")
+        PlayerFactory(slug="bryan-heynen", name="Bryan Heynen")
+    assert len(callbacks) == 1
+
+
+def test_gazetteer_changes_in_quick_succession_all_reach_the_articles(entities, django_capture_on_commit_callbacks):
+    article = ArticleFactory(title="KRC Genk wint van KAA Gent", body="")
+    linking.link_article(article)
+    with django_capture_on_commit_callbacks(execute=True):
+        ClubFactory(slug="genk", name="KRC Genk")
+    with django_capture_on_commit_callbacks(execute=True):
+        ClubFactory(slug="gent", name="KAA Gent")
+    assert linked(article, ArticleClub, "club__slug") == {"genk", "gent"}
