@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, Q
@@ -11,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from articles import services, tasks
+from articles import curation, services, sidebars, tasks
 from articles.models import (
     Article,
     ArticleClub,
@@ -188,12 +189,25 @@ class ArticleAdmin(admin.ModelAdmin):
         ),
     ]
     inlines = [ArticleClubInline, ArticlePlayerInline]
-    actions = ["hide", "publish", "relink", "reindex", "feature_story"]
+    actions = ["hide", "publish", "split_off", "relink", "reindex", "feature_story"]
 
     def save_model(self, request, obj, form, change):
-        if "story" in form.changed_data:
+        moved = "story" in form.changed_data
+        if moved:
             obj.story_pinned = True  # the editor placed it: automatic clustering leaves it there
         super().save_model(request, obj, form, change)
+        if moved or "status" in form.changed_data:
+            curation.moved_in_admin(obj, form.initial.get("story"))
+
+    @admin.action(description=_("Naar een nieuw verhaal verplaatsen"))
+    def split_off(self, request, queryset):
+        story = curation.split_off(queryset.values_list("pk", flat=True))
+        count = story.article_count
+        self.message_user(
+            request,
+            ngettext("%(count)d artikel staat nu in “%(story)s”.", "%(count)d artikels staan nu in “%(story)s”.", count)
+            % {"count": count, "story": story},
+        )
 
     @admin.display(description=_("duplicaat"), boolean=True)
     def is_duplicate(self, obj):
@@ -326,11 +340,25 @@ class StoryArticleInline(admin.TabularInline):
         return format_html('<a href="{}">{}</a>', reverse("admin:articles_article_change", args=[obj.pk]), obj.title)
 
 
+class StoryForm(forms.ModelForm):
+    class Meta:
+        model = Story
+        fields = ["headline", "slug", "lead_article", "is_featured", "featured_order", "is_locked"]
+
+    def clean_lead_article(self):
+        lead = self.cleaned_data.get("lead_article")
+        if lead is not None and (self.instance.pk is None or lead.story_id != self.instance.pk):
+            raise forms.ValidationError(_("Het hoofdartikel moet een artikel uit dit verhaal zijn."))
+        return lead
+
+
 @admin.register(Story)
 class StoryAdmin(admin.ModelAdmin):
+    form = StoryForm
     list_display = [
         "__str__",
         "article_count",
+        "source_count",
         "is_featured",
         "featured_order",
         "is_locked",
@@ -342,29 +370,50 @@ class StoryAdmin(admin.ModelAdmin):
     date_hierarchy = "last_published_at"
     raw_id_fields = ["lead_article"]
     list_select_related = ["lead_article"]
-    prepopulated_fields = {"slug": ["headline"]}
+    readonly_fields = ["article_count", "source_count", "first_published_at", "last_published_at"]
+    fields = [
+        "headline",
+        "slug",
+        "lead_article",
+        ("is_featured", "featured_order"),
+        "is_locked",
+        ("article_count", "source_count"),
+        ("first_published_at", "last_published_at"),
+    ]
     inlines = [StoryArticleInline]
-    actions = ["feature", "unfeature", "lock", "unlock"]
+    actions = ["merge", "feature", "unfeature", "lock", "unlock"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_articles=Count("articles"))
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        curation.story_edited(obj)
 
-    @admin.display(description=_("artikels"), ordering="n_articles")
-    def article_count(self, obj):
-        return obj.n_articles
+    @admin.action(description=_("Samenvoegen tot één verhaal"))
+    def merge(self, request, queryset):
+        chosen = list(queryset)
+        if len(chosen) < 2:
+            self.message_user(request, _("Kies minstens twee verhalen om samen te voegen."), messages.WARNING)
+            return
+        story = curation.merge(chosen)
+        self.message_user(
+            request, _("%(count)d verhalen samengevoegd in “%(story)s”.") % {"count": len(chosen), "story": story}
+        )
+
+    def _update(self, queryset, **values):
+        queryset.update(**values)
+        sidebars.invalidate()
 
     @admin.action(description=_("Uitlichten op de voorpagina"))
     def feature(self, request, queryset):
-        queryset.update(is_featured=True)
+        self._update(queryset, is_featured=True)
 
     @admin.action(description=_("Niet meer uitlichten"))
     def unfeature(self, request, queryset):
-        queryset.update(is_featured=False)
+        self._update(queryset, is_featured=False)
 
     @admin.action(description=_("Vergrendelen tegen automatische wijzigingen"))
     def lock(self, request, queryset):
-        queryset.update(is_locked=True)
+        self._update(queryset, is_locked=True)
 
     @admin.action(description=_("Ontgrendelen"))
     def unlock(self, request, queryset):
-        queryset.update(is_locked=False)
+        self._update(queryset, is_locked=False)

@@ -46,4 +46,4 @@ class StoryViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["is_featured"]
 
     def get_queryset(self):
-        return selectors.stories_with_counts().order_by("-last_published_at")
+        return selectors.stories_with_leads().order_by("-last_published_at")

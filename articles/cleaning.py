@@ -40,7 +40,7 @@ _TAG = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\s*\n\s*")
 
-TEASER_LENGTH = 110
+TEASER_LENGTH = 100
 
 
 def sanitize_html(raw: str) -> str:

@@ -166,6 +166,15 @@ class Article(models.Model):
         return reverse("articles:article", kwargs={"pk": self.pk, "slug": self.slug or "artikel"})
 
     @property
+    def source_name(self) -> str:
+        return self.source.name
+
+    @property
+    def story_size(self) -> int:
+        """Articles in its story (itself at least): the count a teaser shows."""
+        return max(self.story.article_count, 1) if self.story_id else 1
+
+    @property
     def is_index_stale(self):
         return self.indexed_at is None or self.indexed_at < self.updated_at
 
@@ -368,6 +377,9 @@ class Story(models.Model):
     is_locked = models.BooleanField(
         _("vergrendeld"), default=False, help_text=_("Automatische clustering verandert dit verhaal niet.")
     )
+    # Kept by stories.refresh_stories so that lists of stories need no counting query.
+    article_count = models.PositiveIntegerField(_("artikels"), default=0, editable=False)
+    source_count = models.PositiveIntegerField(_("bronnen"), default=0, editable=False)
     first_published_at = models.DateTimeField(_("eerste artikel"), default=timezone.now)
     last_published_at = models.DateTimeField(_("laatste artikel"), default=timezone.now, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)

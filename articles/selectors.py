@@ -13,7 +13,10 @@ def published_articles() -> QuerySet[Article]:
         .prefetch_related(
             Prefetch(
                 "club_links",
-                queryset=ArticleClub.objects.filter(state=LinkState.LINKED).select_related("club"),
+                # Most mentioned first: the chips lead with it, and "Meer over <club>" is about it.
+                queryset=ArticleClub.objects.filter(state=LinkState.LINKED)
+                .select_related("club")
+                .order_by("-mentions", "club__name"),
                 to_attr="linked_clubs",
             ),
             Prefetch(
@@ -60,7 +63,8 @@ def stories_about_club(club: Club, limit: int = 5) -> QuerySet[Story]:
         .filter(club_links__club=club, club_links__state=LinkState.LINKED, story__isnull=False)
         .values("story_id")
     )
-    return stories_with_counts().filter(pk__in=story_ids).order_by("-last_published_at")[:limit]
+    stories = Story.objects.filter(pk__in=story_ids, article_count__gt=0).select_related("lead_article")
+    return stories.order_by("-last_published_at")[:limit]
 
 
 def club_directory() -> list[tuple[str, list[tuple[str, list[Club]]]]]:
@@ -84,9 +88,36 @@ def club_directory() -> list[tuple[str, list[tuple[str, list[Club]]]]]:
     ]
 
 
-def stories_with_counts() -> QuerySet[Story]:
-    published = Q(articles__status=Article.Status.PUBLISHED, articles__duplicate_of__isnull=True)
-    return Story.objects.select_related("lead_article").annotate(
-        article_count=Count("articles", filter=published, distinct=True),
-        source_count=Count("articles__source", filter=published, distinct=True),
+def stories_with_leads() -> QuerySet[Story]:
+    """Stories with something published, each with its lead article, the lead's source and clubs:
+    what a story card shows. Counts are columns on Story (see stories.refresh_stories)."""
+    return (
+        Story.objects.filter(article_count__gt=0)
+        .select_related("lead_article", "lead_article__source")
+        .prefetch_related(
+            Prefetch(
+                "lead_article__club_links",
+                queryset=ArticleClub.objects.filter(state=LinkState.LINKED).select_related("club"),
+                to_attr="linked_clubs",
+            )
+        )
+    )
+
+
+def featured_stories() -> QuerySet[Story]:
+    """The front page's featured stories, in the editors' order."""
+    return stories_with_leads().filter(is_featured=True).order_by("featured_order", "-last_published_at")
+
+
+def latest_stories() -> QuerySet[Story]:
+    """Every other story, the one with the newest article first."""
+    return stories_with_leads().filter(is_featured=False).order_by("-last_published_at", "-pk")
+
+
+def story_coverage(story: Story) -> QuerySet[Article]:
+    """Everything published in a story, duplicates too (a copy on another site is coverage)."""
+    return (
+        Article.objects.filter(story=story, status=Article.Status.PUBLISHED)
+        .select_related("source", "story", "duplicate_of__source")
+        .order_by("source__name", "-published_at")
     )

@@ -198,8 +198,12 @@ def _articles_landed(article_ids: list[int]) -> None:
 
 
 def set_status(article_ids, status: str) -> int:
-    """Hide or publish articles; their index copies become stale."""
+    """Hide or publish articles; their index copies become stale, their stories recounted."""
+    from articles.stories import refresh_stories
     from search.indexing import request_indexing
 
     request_indexing()
-    return Article.objects.filter(pk__in=list(article_ids)).update(status=status, updated_at=timezone.now())
+    articles = Article.objects.filter(pk__in=list(article_ids))
+    count = articles.update(status=status, updated_at=timezone.now())
+    refresh_stories(set(articles.exclude(story=None).values_list("story_id", flat=True)))
+    return count

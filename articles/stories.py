@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Max, Min, Q
+from django.db.models import Count, Max, Min, Q
 from django.utils.text import slugify
 
 from articles.models import Article, ArticleClub, ArticlePlayer, LinkState, Story
@@ -151,9 +151,8 @@ def best_story(article: Article, known: dict[int, Profile] | None = None) -> int
     return max(scores, key=lambda story_id: (scores[story_id], -story_id))
 
 
-def _new_story(article: Article, reuse: Story | None = None) -> Story:
-    if reuse is not None:
-        return reuse
+def create_story(article: Article) -> Story:
+    """A new story led by this article, its address made from the headline."""
     story = Story.objects.create(
         slug=f"tmp-{article.pk}",
         lead_article=article,
@@ -182,7 +181,7 @@ def assign_story(article: Article, reuse: Story | None = None, known: dict | Non
         story_id = best_story(article, known)
     if story_id is None and article.story_id and _founded(article):
         story_id = article.story_id  # it started its story: running again keeps it there
-    story = Story.objects.get(pk=story_id) if story_id else _new_story(article, reuse)
+    story = Story.objects.get(pk=story_id) if story_id else (reuse or create_story(article))
     if article.story_id != story.pk:
         # A plain UPDATE: the next article of the batch must see it, but the index learns of
         # the batch's moves once, at its end (see assign_stories).
@@ -206,25 +205,40 @@ def assign_stories(article_ids) -> int:
 
 
 def refresh_stories(story_ids) -> None:
-    """Dates follow the articles; a story whose lead left (or never had one) gets its first article."""
+    """Counts and dates follow the published articles; a story whose lead left (or never had
+    one) gets its first article. Sidebars and story lists are cached: they are invalidated."""
+    from articles import sidebars
+
     stories = Story.objects.in_bulk(list(story_ids))
     if not stories:
         return
     published = Article.objects.filter(story_id__in=list(stories), status=Article.Status.PUBLISHED)
-    dates = published.values("story_id").annotate(first=Min("published_at"), last=Max("published_at"))
+    totals = {
+        row["story_id"]: row
+        for row in published.values("story_id").annotate(
+            first=Min("published_at"),
+            last=Max("published_at"),
+            articles=Count("pk"),
+            sources=Count("source", distinct=True),
+        )
+    }
     leads = set(
         published.filter(pk__in=[s.lead_article_id for s in stories.values() if s.lead_article_id]).values_list(
             "story_id", "pk"
         )
     )
-    changed = []
-    for row in dates:
-        story = stories[row["story_id"]]
+    for story in stories.values():
+        row = totals.get(story.pk)
+        if row is None:  # nothing published in it (any more): it drops out of every list
+            story.article_count = story.source_count = 0
+            continue
         story.first_published_at, story.last_published_at = row["first"], row["last"]
+        story.article_count, story.source_count = row["articles"], row["sources"]
         if (story.pk, story.lead_article_id) not in leads:
             story.lead_article = published.filter(story_id=story.pk).order_by("published_at", "pk").first()
-        changed.append(story)
-    Story.objects.bulk_update(changed, ["first_published_at", "last_published_at", "lead_article"], batch_size=500)
+    fields = ["first_published_at", "last_published_at", "lead_article", "article_count", "source_count"]
+    Story.objects.bulk_update(list(stories.values()), fields, batch_size=500)
+    sidebars.invalidate()
 
 
 def restory(articles, progress=None) -> dict:

@@ -10,7 +10,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
-from articles import feeds, http, ingest, linking, stories
+from articles import feeds, http, ingest, linking, related, stories
 from articles.models import Source
 
 logger = logging.getLogger(__name__)
@@ -75,11 +75,12 @@ def ingest_entry(self, source_id: int, entry: dict) -> str | None:
 
 @shared_task
 def articles_landed(article_ids: list[int]) -> None:
-    """Everything derived from new or changed articles: links, then stories, then index copies."""
+    """Everything derived from new or changed articles: links, stories, related lists, index copies."""
     from search.indexing import request_indexing
 
     linking.relink_ids(article_ids)
     stories.assign_stories(article_ids)
+    related.refresh(article_ids)
     request_indexing()
 
 

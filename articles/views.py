@@ -5,25 +5,46 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from articles import results, selectors
+from articles import related as related_lists
+from articles import results, selectors, sidebars
 from articles.filters import EntityArticleFilter
-from articles.models import Club, Player
+from articles.models import Club, Player, Story
 
 PAGE_SIZE = 20
+FEATURED = 6
 
 
 def home(request):
-    featured = selectors.stories_with_counts().filter(is_featured=True).order_by("featured_order", "-last_published_at")
-    page = Paginator(selectors.published_articles(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "articles/home.html", {"featured": featured[:6], "page": page})
+    """Featured stories in the editors' order, then the latest stories, and the newest articles."""
+    page = Paginator(selectors.latest_stories(), PAGE_SIZE).get_page(request.GET.get("page"))
+    featured = list(selectors.featured_stories()[:FEATURED]) if page.number == 1 else []
+    return render(request, "articles/home.html", {"featured": featured, "page": page, "latest": sidebars.latest()})
+
+
+def _after_first_paragraph(body_html: str) -> tuple[str, str]:
+    """The body split after its first paragraph, where "LEES OOK" goes (at the end if only one)."""
+    head, end, tail = body_html.partition("</p>")
+    return (head + end, tail) if end and tail.strip() else (body_html, "")
 
 
 def article_detail(request, pk, slug):
     article = get_object_or_404(selectors.published_articles(), pk=pk)
     if slug != article.slug:
         return redirect(article, permanent=True)
-    latest = selectors.published_articles().exclude(pk=article.pk)[:8]
-    return render(request, "articles/article_detail.html", {"article": article, "latest": latest})
+    related = sidebars.related(article)[: related_lists.LIMIT]
+    club = article.linked_clubs[0].club if article.linked_clubs else None
+    body_head, body_tail = _after_first_paragraph(article.body_html)
+    context = {
+        "article": article,
+        "body_head": body_head,
+        "body_tail": body_tail,
+        "read_also": related[0] if related else None,
+        "related": related,
+        "latest": sidebars.latest(exclude=article.pk),
+        "club": club,
+        "about_club": sidebars.about_club(club.pk, exclude=article.pk) if club else [],
+    }
+    return render(request, "articles/article_detail.html", context)
 
 
 def club_list(request):
@@ -59,9 +80,9 @@ def player_detail(request, slug):
 
 
 def story_detail(request, slug):
-    story = get_object_or_404(selectors.stories_with_counts(), slug=slug)
-    articles = selectors.published_articles().filter(story=story).order_by("source__name", "-published_at")
-    return render(request, "articles/story_detail.html", {"story": story, "articles": articles})
+    story = get_object_or_404(Story.objects.select_related("lead_article"), slug=slug)
+    context = {"story": story, "coverage": selectors.story_coverage(story), "latest": sidebars.latest()}
+    return render(request, "articles/story_detail.html", context)
 
 
 def healthz(request):

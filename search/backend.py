@@ -132,11 +132,16 @@ class WhooshBackend(SearchBackend):
         return Page(hits=hits, total=len(results), facets=facet_counts)
 
     def more_like_this(self, article_id: int, text: str, limit: int = 10, filter=None) -> list[int]:
+        """Articles whose words are most like `text`, the article itself left out.
+
+        Built from the text, not the stored document, so an article not yet indexed (one that
+        has just landed) gets its list too: Whoosh's more_like() needs the document number."""
         searcher = self.searcher()
-        docnum = searcher.document_number(id=str(article_id))
-        if docnum is None:
+        key_terms = searcher.key_terms_from_text("body", text, numterms=12)
+        if not key_terms:
             return []
-        hits = searcher.more_like(docnum, "body", text=text, top=limit, numterms=12, filter=filter)
+        query = wq.Or([wq.Term("body", word, boost=weight) for word, weight in key_terms])
+        hits = searcher.search(query, limit=limit, filter=filter, mask=wq.Term("id", str(article_id)))
         return [int(hit["id"]) for hit in hits]
 
     def suggest_word(self, word: str, stem: str) -> str | None:

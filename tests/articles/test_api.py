@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from articles import linking
+from articles import linking, stories
 from articles.models import Article, Story
 from tests.factories import ArticleFactory, ClubFactory, PlayerFactory, StoryFactory
 
@@ -23,6 +23,7 @@ def linked_article():
     )
     Article.objects.filter(pk=article.pk).update(related_ids=[other.pk])
     linking.link_article(article)
+    stories.refresh_stories([story.pk])
     return article, other
 
 

@@ -6,7 +6,7 @@ import feedparser
 import pytest
 from django.utils import timezone
 
-from articles import linking
+from articles import linking, stories
 from articles.models import Story
 from tests.factories import ArticleFactory, ClubFactory, PlayerFactory, SourceFactory
 
@@ -53,6 +53,7 @@ def world():
         for n in range(30)
     ]
     linking.link_articles(articles)
+    stories.refresh_stories([story.pk])
     return {"brugge": brugge, "anderlecht": anderlecht, "ajax": ajax, "vanaken": vanaken, "krant": krant, "site": site}
 
 
