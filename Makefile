@@ -24,6 +24,7 @@ setup: install
 	$(BIN)/python manage.py load_gazetteer
 	$(BIN)/python manage.py import_articles articles/data/demo_articles.jsonl
 	$(BIN)/python manage.py rebuild_index --quiet
+	$(BIN)/python manage.py refresh_related
 	$(BIN)/python manage.py demo_admin
 
 run: setup

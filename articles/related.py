@@ -18,7 +18,7 @@ from articles.models import Article, ArticleClub, LinkState
 
 logger = logging.getLogger(__name__)
 
-LIMIT = 8
+LIMIT = 5  # what "Gerelateerd" and the API show; lists keep twice as many in case some are hidden
 CLUB_WINDOW = timedelta(days=7)
 TEXT_CHARS = 3000  # enough text for the key terms; whole 40 KB articles only cost time
 

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from articles import related as related_lists
 from articles.models import Article, Club, Player, Story
 
 
@@ -33,7 +34,7 @@ class ArticleSerializer(serializers.ModelSerializer):
     @extend_schema_field(RelatedArticleSerializer(many=True))
     def get_related(self, article):
         lookup = self.context.get("related", {})
-        return [lookup[pk] for pk in article.related_ids if pk in lookup]
+        return [lookup[pk] for pk in article.related_ids if pk in lookup][: related_lists.LIMIT]
 
 
 class ClubSerializer(serializers.ModelSerializer):

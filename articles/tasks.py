@@ -80,8 +80,8 @@ def articles_landed(article_ids: list[int]) -> None:
 
     linking.relink_ids(article_ids)
     stories.assign_stories(article_ids)
+    request_indexing()  # eager runs index now, so the related lists below see these articles too
     related.refresh(article_ids)
-    request_indexing()
 
 
 @shared_task

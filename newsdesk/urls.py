@@ -1,9 +1,11 @@
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from articles import api, views
+from articles.sitemaps import SITEMAPS
 from search.api import SearchAPIView
 
 router = DefaultRouter()
@@ -22,5 +24,12 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("api/", include(router.urls)),
     path("healthz", views.healthz, name="healthz"),
+    path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap-index"),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
     path("", include("articles.urls")),
 ]

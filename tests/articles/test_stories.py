@@ -128,3 +128,67 @@ def test_landing_through_the_pipeline_assigns_stories(world, django_capture_on_c
             store_article(source, url=f"https://{source.pk}.example/a", title=title, body_text=body, published_at=when)
     assert Article.objects.values("story_id").distinct().count() == 1
     assert Article.objects.filter(story__isnull=True).count() == 0
+
+
+def _action(admin_client, model, action, objects):
+    opts = model._meta
+    return admin_client.post(
+        f"/admin/{opts.app_label}/{opts.model_name}/",
+        {"action": action, "_selected_action": [o.pk for o in objects]},
+        follow=True,
+    )
+
+
+def test_editor_merge_survives_restory(world, admin_client):
+    now = timezone.now()
+    match = land(world["krant"], MATCH_A, now - timedelta(hours=5))
+    contract = land(world["site"], CONTRACT, now - timedelta(hours=3))
+    assert match.story_id != contract.story_id
+    big, small = Story.objects.get(pk=match.story_id), Story.objects.get(pk=contract.story_id)
+    Story.objects.filter(pk=small.pk).update(is_featured=True, featured_order=3)
+
+    _action(admin_client, Story, "merge", [big, small])
+    merged = Story.objects.get()
+    assert set(merged.articles.values_list("pk", flat=True)) == {match.pk, contract.pk}
+    assert (merged.article_count, merged.source_count, merged.is_featured, merged.featured_order) == (2, 2, True, 3)
+
+    call_command("restory", stdout=io.StringIO(), stderr=io.StringIO())
+    assert set(Article.objects.values_list("story_id", flat=True)) == {merged.pk}
+
+
+def test_editor_split_survives_restory(world, admin_client):
+    now = timezone.now()
+    first = land(world["krant"], MATCH_A, now - timedelta(hours=5))
+    second = land(world["site"], MATCH_B, now - timedelta(hours=1))
+    assert first.story_id == second.story_id
+
+    _action(admin_client, Article, "split_off", [second])
+    second.refresh_from_db()
+    assert second.story_id != first.story_id and second.story_pinned
+    assert Story.objects.get(pk=first.story_id).article_count == 1
+    assert Story.objects.get(pk=second.story_id).lead_article_id == second.pk
+
+    call_command("restory", stdout=io.StringIO(), stderr=io.StringIO())
+    first.refresh_from_db(), second.refresh_from_db()
+    assert first.story_id != second.story_id
+
+
+def test_lead_article_must_belong_to_the_story(world, admin_client):
+    now = timezone.now()
+    match = land(world["krant"], MATCH_A, now - timedelta(hours=5))
+    other = land(world["site"], MATCH_B, now - timedelta(hours=1))
+    contract = land(world["site"], CONTRACT, now)
+    story = Story.objects.get(pk=match.story_id)
+    form = {
+        "headline": "De topper",
+        "slug": story.slug,
+        "featured_order": 0,
+        "articles-TOTAL_FORMS": 0,
+        "articles-INITIAL_FORMS": 0,
+    }
+    url = f"/admin/articles/story/{story.pk}/change/"
+    refused = admin_client.post(url, {**form, "lead_article": contract.pk})
+    assert refused.status_code == 200 and "moet een artikel uit dit verhaal zijn" in refused.content.decode()
+    admin_client.post(url, {**form, "lead_article": other.pk})
+    story.refresh_from_db()
+    assert (story.lead_article_id, story.display_headline) == (other.pk, "De topper")
