@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The second test run uses this PostgreSQL database (its test copy is created and dropped).
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install setup run test lint format clean bench bench-ingest bench-search bench-link
+.PHONY: install setup run test lint format clean bench bench-ingest bench-search bench-link bench-site
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,7 +53,7 @@ bench-ingest: install
 	DATABASE_URL=sqlite:///$(CURDIR)/$(BENCH_DB) $(BIN)/python manage.py load_gazetteer
 	DATABASE_URL=sqlite:///$(CURDIR)/$(BENCH_DB) $(BIN)/python manage.py bench_ingest | tee var/bench/ingest.json
 
-bench: bench-ingest bench-search bench-link
+bench: bench-ingest bench-search bench-link bench-site
 
 bench-link: install
 	rm -rf var/bench-link && mkdir -p var/bench-link
@@ -68,3 +68,12 @@ bench-search: install
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench-search/db.sqlite3 $(BIN)/python manage.py load_gazetteer
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench-search/db.sqlite3 NEWSDESK_INDEX_DIR=$(CURDIR)/var/bench-search/index \
 		$(BIN)/python manage.py bench_search | tee var/bench-search/search.json
+
+# The archive in var/bench-site is kept between runs (loading 100,000 articles takes a while);
+# make clean removes it.
+bench-site: install
+	mkdir -p var/bench-site
+	DATABASE_URL=sqlite:///$(CURDIR)/var/bench-site/db.sqlite3 $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=sqlite:///$(CURDIR)/var/bench-site/db.sqlite3 $(BIN)/python manage.py load_gazetteer
+	DATABASE_URL=sqlite:///$(CURDIR)/var/bench-site/db.sqlite3 NEWSDESK_INDEX_DIR=$(CURDIR)/var/bench-site/index \
+		$(BIN)/python manage.py bench_site | tee var/bench-site/site.json

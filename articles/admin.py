@@ -198,6 +198,8 @@ class ArticleAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if moved or "status" in form.changed_data:
             curation.moved_in_admin(obj, form.initial.get("story"))
+        else:
+            sidebars.invalidate()  # a new headline or teaser must show in the cached lists too
 
     @admin.action(description=_("Naar een nieuw verhaal verplaatsen"))
     def split_off(self, request, queryset):

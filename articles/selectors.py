@@ -5,35 +5,50 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from articles.models import Article, ArticleClub, ArticlePlayer, Club, LinkState, Player, Story, country_name
 
 
+def linked_clubs() -> Prefetch:
+    """An article's linked clubs as `linked_clubs`, with only what a chip shows.
+
+    Most mentioned first: the chips lead with it, and "Meer over <club>" is about it."""
+    links = (
+        ArticleClub.objects.filter(state=LinkState.LINKED)
+        .select_related("club")
+        .only("article", "mentions", "club__slug", "club__name")
+        .order_by("-mentions", "club__name")
+    )
+    return Prefetch("club_links", queryset=links, to_attr="linked_clubs")
+
+
+def linked_players() -> Prefetch:
+    links = (
+        ArticlePlayer.objects.filter(state=LinkState.LINKED)
+        .select_related("player")
+        .only("article", "player__slug", "player__name")
+    )
+    return Prefetch("player_links", queryset=links, to_attr="linked_players")
+
+
+# What lists of articles never show: the texts (tens of KB each) and the related list.
+LIST_DEFERRED = ["body", "body_html", "related_ids"]
+
+
 def published_articles() -> QuerySet[Article]:
     """Published, non-duplicate articles with their source, story and linked entities loaded."""
     return (
-        Article.objects.published()
-        .select_related("source", "story")
-        .prefetch_related(
-            Prefetch(
-                "club_links",
-                # Most mentioned first: the chips lead with it, and "Meer over <club>" is about it.
-                queryset=ArticleClub.objects.filter(state=LinkState.LINKED)
-                .select_related("club")
-                .order_by("-mentions", "club__name"),
-                to_attr="linked_clubs",
-            ),
-            Prefetch(
-                "player_links",
-                queryset=ArticlePlayer.objects.filter(state=LinkState.LINKED).select_related("player"),
-                to_attr="linked_players",
-            ),
-        )
+        Article.objects.published().select_related("source", "story").prefetch_related(linked_clubs(), linked_players())
     )
 
 
+def article_list(articles: QuerySet[Article]) -> QuerySet[Article]:
+    """Articles for a list of teasers: without the texts."""
+    return articles.defer(*LIST_DEFERRED)
+
+
 def articles_for_club(club: Club) -> QuerySet[Article]:
-    return published_articles().filter(club_links__club=club, club_links__state=LinkState.LINKED)
+    return article_list(published_articles()).filter(club_links__club=club, club_links__state=LinkState.LINKED)
 
 
 def articles_for_player(player: Player) -> QuerySet[Article]:
-    return published_articles().filter(player_links__player=player, player_links__state=LinkState.LINKED)
+    return article_list(published_articles()).filter(player_links__player=player, player_links__state=LinkState.LINKED)
 
 
 def related_lookup(articles) -> dict[int, dict]:
@@ -56,15 +71,17 @@ def clubs_with_counts() -> QuerySet[Club]:
     )
 
 
-def stories_about_club(club: Club, limit: int = 5) -> QuerySet[Story]:
-    """The club's latest stories: those holding a published article linked to it."""
-    story_ids = (
+def stories_about_club(club: Club, limit: int = 5) -> list[Story]:
+    """The club's latest stories: those of its newest published articles."""
+    recent = (
         Article.objects.published()
         .filter(club_links__club=club, club_links__state=LinkState.LINKED, story__isnull=False)
-        .values("story_id")
+        .order_by("-published_at")
+        .values_list("story_id", flat=True)[: limit * 10]
     )
+    story_ids = list(dict.fromkeys(recent))[:limit]
     stories = Story.objects.filter(pk__in=story_ids, article_count__gt=0).select_related("lead_article")
-    return stories.order_by("-last_published_at")[:limit]
+    return list(stories.order_by("-last_published_at"))
 
 
 def club_directory() -> list[tuple[str, list[tuple[str, list[Club]]]]]:
@@ -91,16 +108,13 @@ def club_directory() -> list[tuple[str, list[tuple[str, list[Club]]]]]:
 def stories_with_leads() -> QuerySet[Story]:
     """Stories with something published, each with its lead article, the lead's source and clubs:
     what a story card shows. Counts are columns on Story (see stories.refresh_stories)."""
+    lead_prefetch = linked_clubs()
+    lead_prefetch.add_prefix("lead_article")
     return (
         Story.objects.filter(article_count__gt=0)
         .select_related("lead_article", "lead_article__source")
-        .prefetch_related(
-            Prefetch(
-                "lead_article__club_links",
-                queryset=ArticleClub.objects.filter(state=LinkState.LINKED).select_related("club"),
-                to_attr="linked_clubs",
-            )
-        )
+        .defer(*(f"lead_article__{name}" for name in LIST_DEFERRED))
+        .prefetch_related(lead_prefetch)
     )
 
 

@@ -71,7 +71,8 @@ def invalidate() -> None:
         cache.add(GENERATION_KEY, 1, timeout=None)
 
 
-def _cached(name: str, build) -> list[Teaser]:
+def cached(name: str, build):
+    """`build()`'s value, kept until the next invalidation (or TIMEOUT)."""
     key = f"sidebars:{_generation()}:{name}"
     teasers = cache.get(key)
     if teasers is None:
@@ -82,7 +83,7 @@ def _cached(name: str, build) -> list[Teaser]:
 
 def latest(exclude: int | None = None) -> list[Teaser]:
     """The newest articles; the page's own article left out."""
-    teasers = _cached("latest", lambda: _teasers(Article.objects.published()[: LATEST + 1]))
+    teasers = cached("latest", lambda: _teasers(Article.objects.published()[: LATEST + 1]))
     return [t for t in teasers if t.pk != exclude][:LATEST]
 
 
@@ -91,7 +92,7 @@ def about_club(club_id: int, exclude: int | None = None) -> list[Teaser]:
         linked = Article.objects.published().filter(club_links__club_id=club_id, club_links__state=LinkState.LINKED)
         return _teasers(linked[: ABOUT_CLUB + 1])
 
-    return [t for t in _cached(f"club:{club_id}", build) if t.pk != exclude][:ABOUT_CLUB]
+    return [t for t in cached(f"club:{club_id}", build) if t.pk != exclude][:ABOUT_CLUB]
 
 
 def related(article: Article) -> list[Teaser]:
@@ -101,4 +102,4 @@ def related(article: Article) -> list[Teaser]:
         found = {t.pk: t for t in _teasers(Article.objects.published().filter(pk__in=article.related_ids))}
         return [found[pk] for pk in article.related_ids if pk in found]
 
-    return _cached(f"related:{article.pk}", build) if article.related_ids else []
+    return cached(f"related:{article.pk}", build) if article.related_ids else []

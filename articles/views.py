@@ -66,8 +66,9 @@ def club_detail(request, slug):
     context = {
         "club": club,
         "players": players,
-        "stories": selectors.stories_about_club(club),
-        "results": results.recent_results(club),
+        # Both change only when articles land or editors act, as the sidebars do: cached alike.
+        "stories": sidebars.cached(f"club-stories:{club.pk}", lambda: selectors.stories_about_club(club)),
+        "results": sidebars.cached(f"club-results:{club.pk}", lambda: results.recent_results(club)),
         **_filtered_page(request, selectors.articles_for_club(club), players=players),
     }
     return render(request, "articles/club_detail.html", context)

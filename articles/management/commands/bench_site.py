@@ -1,0 +1,120 @@
+"""Page benchmark: server time of the home, club, article and search pages over a synthetic
+archive, measured with Django's test client (middleware, views, queries, templates; no network).
+
+`make bench-site` runs it on a database and index folder of its own. A second run on the same
+folder reuses the archive (loading 100,000 articles through the import path takes a while)."""
+
+import json
+import random
+import statistics
+import time
+
+from django.core.management.base import BaseCommand
+from django.db.models import Count
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from articles import related
+from articles.importing import import_lines
+from articles.models import Article, Club, Story
+from articles.synthetic import from_gazetteer
+from search import indexing
+from search.backend import get_backend
+
+QUERIES = ["doelman", "strafschop", "transfer", "blessure", "doelman blessure", "transfer contract", "kopbal"]
+
+
+def percentiles(durations: list[float]) -> dict:
+    durations = sorted(durations)
+    return {
+        "n": len(durations),
+        "p50_ms": round(statistics.median(durations), 2),
+        "p95_ms": round(durations[int(0.95 * (len(durations) - 1))], 2),
+        "max_ms": round(durations[-1], 2),
+    }
+
+
+class Command(BaseCommand):
+    help = "Benchmark page server time on a synthetic archive (home, club, article, search)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--articles", type=int, default=100_000)
+        parser.add_argument("--requests", type=int, default=200)
+
+    def handle(self, *args, articles, requests, **options):
+        out = {"articles": articles, "requests_per_page": requests}
+        present = Article.objects.count()
+        if present < articles:
+            started = time.perf_counter()
+            self._load(present, articles)
+            out["load_seconds"] = round(time.perf_counter() - started, 1)
+            started = time.perf_counter()
+            indexing.rebuild()
+            out["rebuild_seconds"] = round(time.perf_counter() - started, 1)
+        out["articles_in_database"] = Article.objects.count()
+        out["documents_in_index"] = get_backend().searcher().doc_count()
+
+        rng = random.Random(7)
+        sample = rng.sample(list(Article.objects.published().values_list("pk", flat=True)), requests)
+        # What landing costs per article: its related list (more-like-this over the full index).
+        out["related_list_per_article"] = self._timed_related(sample)
+        self._feature_stories()
+
+        clubs = list(Club.objects.annotate(n=Count("article_links")).order_by("-n").values_list("slug", flat=True)[:50])
+        articles_by_pk = Article.objects.in_bulk(sample)
+        pages = {
+            "home": ["/"] * requests,
+            "club": [f"/clubs/{clubs[n % len(clubs)]}/" for n in range(requests)],
+            "article": [articles_by_pk[pk].get_absolute_url() for pk in sample],
+            "search": [f"/search/?q={QUERIES[n % len(QUERIES)]}" for n in range(requests)],
+        }
+        client = Client()
+        for urls in pages.values():
+            client.get(urls[0])  # open the searcher, load templates: a server that has been up a while
+        out["pages"] = {name: self._measure(client, urls) for name, urls in pages.items()}
+        self.stdout.write(json.dumps(out, indent=2))
+
+    def _load(self, start, end):
+        generator = from_gazetteer(seed=11)
+        # No index runs while loading: the index is built once, after.
+        request_indexing, indexing.request_indexing = indexing.request_indexing, lambda: None
+        try:
+            batch = []
+            for n in range(start, end):
+                batch.append(json.dumps(generator.article(n).as_import_line(), ensure_ascii=False))
+                if len(batch) == 2000:
+                    import_lines(batch)
+                    batch = []
+                    self.stderr.write(f"loaded {n + 1}")
+            if batch:
+                import_lines(batch)
+        finally:
+            indexing.request_indexing = request_indexing
+
+    def _timed_related(self, sample) -> dict:
+        durations = []
+        for pk in sample:
+            started = time.perf_counter()
+            related.refresh([pk])
+            durations.append((time.perf_counter() - started) * 1000)
+        return percentiles(durations)
+
+    def _feature_stories(self):
+        Story.objects.update(is_featured=False)
+        widest = Story.objects.order_by("-source_count", "-last_published_at").values_list("pk", flat=True)[:6]
+        for order, pk in enumerate(widest, start=1):
+            Story.objects.filter(pk=pk).update(is_featured=True, featured_order=order)
+
+    def _measure(self, client, urls) -> dict:
+        from django.db import connection
+
+        durations, queries = [], []
+        for url in urls:
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get(url)
+                durations.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"{url} answered {response.status_code}")
+            queries.append(len(captured.captured_queries))
+        return {**percentiles(durations), "max_queries": max(queries)}
