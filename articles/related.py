@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.db import transaction
 
+from articles import sidebars
 from articles.models import Article, ArticleClub, LinkState
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,8 @@ def refresh(article_ids) -> int:
         mate.related_ids = _first_unique(story_part, rest, leave_out=mate.pk)[: LIMIT * 2]
         changed.append(mate)
     Article.objects.bulk_update(changed, ["related_ids"], batch_size=500)
+    # A page served between the story change and now may have cached the old lists.
+    transaction.on_commit(sidebars.invalidate)
     return len(changed)
 
 

@@ -99,7 +99,9 @@ def related(article: Article) -> list[Teaser]:
     """The article's stored related list (articles.related), best first, still-published only."""
 
     def build():
-        found = {t.pk: t for t in _teasers(Article.objects.published().filter(pk__in=article.related_ids))}
+        # No ORDER BY: the stored order is the ranking, and sorting by date made SQLite scan.
+        chosen = Article.objects.published().filter(pk__in=article.related_ids).order_by()
+        found = {t.pk: t for t in _teasers(chosen)}
         return [found[pk] for pk in article.related_ids if pk in found]
 
     return cached(f"related:{article.pk}", build) if article.related_ids else []

@@ -48,6 +48,7 @@ class Command(BaseCommand):
             started = time.perf_counter()
             self._load(present, articles)
             out["load_seconds"] = round(time.perf_counter() - started, 1)
+        if get_backend().searcher().doc_count() != Article.objects.published().count():
             started = time.perf_counter()
             indexing.rebuild()
             out["rebuild_seconds"] = round(time.perf_counter() - started, 1)
