@@ -400,22 +400,18 @@ class StoryAdmin(admin.ModelAdmin):
             request, _("%(count)d verhalen samengevoegd in “%(story)s”.") % {"count": len(chosen), "story": story}
         )
 
-    def _update(self, queryset, **values):
-        queryset.update(**values)
-        sidebars.invalidate()
-
     @admin.action(description=_("Uitlichten op de voorpagina"))
     def feature(self, request, queryset):
-        self._update(queryset, is_featured=True)
+        queryset.update(is_featured=True)
 
     @admin.action(description=_("Niet meer uitlichten"))
     def unfeature(self, request, queryset):
-        self._update(queryset, is_featured=False)
+        queryset.update(is_featured=False)
 
     @admin.action(description=_("Vergrendelen tegen automatische wijzigingen"))
     def lock(self, request, queryset):
-        self._update(queryset, is_locked=True)
+        queryset.update(is_locked=True)
 
     @admin.action(description=_("Ontgrendelen"))
     def unlock(self, request, queryset):
-        self._update(queryset, is_locked=False)
+        queryset.update(is_locked=False)

@@ -132,6 +132,6 @@ def story_coverage(story: Story) -> QuerySet[Article]:
     """Everything published in a story, duplicates too (a copy on another site is coverage)."""
     return (
         Article.objects.filter(story=story, status=Article.Status.PUBLISHED)
-        .select_related("source", "story", "duplicate_of__source")
+        .select_related("source", "duplicate_of__source")
         .order_by("source__name", "-published_at")
     )

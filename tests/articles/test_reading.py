@@ -137,6 +137,47 @@ def test_sidebars_are_cached_and_renewed_when_an_article_lands(client, world, dj
     assert page(client, first).context["latest"] == []
 
 
+def test_an_editors_new_headline_reaches_the_cached_sidebars(client, world, admin_client):
+    now = timezone.now()
+    first = land(world["Sportkrant"], MATCH_A, now - timedelta(hours=5))
+    second = land(world["Doelpunt"], MATCH_B, now - timedelta(hours=1))
+    assert page(client, first).context["latest"][0].title == MATCH_B[0]  # now cached
+    url = f"/admin/articles/article/{second.pk}/change/"
+    data = admin_client.get(url).context["adminform"].form.initial
+    fields = {
+        k: ("" if v is None else v)
+        for k, v in data.items()
+        if k
+        in {
+            "title",
+            "slug",
+            "source",
+            "url",
+            "guid",
+            "status",
+            "story",
+            "teaser",
+            "body",
+            "body_html",
+            "author",
+            "image_url",
+            "language",
+            "published_at",
+            "duplicate_of",
+        }
+    }
+    fields.update(title="Vanaken is opnieuw de held")
+    fields["published_at_0"], fields["published_at_1"] = (
+        second.published_at.strftime("%Y-%m-%d"),
+        second.published_at.strftime("%H:%M:%S"),
+    )
+    for prefix in ["club_links", "player_links"]:
+        fields[f"{prefix}-TOTAL_FORMS"], fields[f"{prefix}-INITIAL_FORMS"] = 0, 0
+    response = admin_client.post(url, fields)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    assert page(client, first).context["latest"][0].title == "Vanaken is opnieuw de held"
+
+
 def test_home_shows_featured_stories_in_the_editors_order_then_the_latest(client, world):
     now = timezone.now()
     land(world["Sportkrant"], MATCH_A, now - timedelta(hours=5))

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from articles import linking, stories
 from articles.models import Article, Story
+from tests.articles.test_admin import run_action
 from tests.factories import ArticleFactory, ClubFactory, PlayerFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -130,15 +131,6 @@ def test_landing_through_the_pipeline_assigns_stories(world, django_capture_on_c
     assert Article.objects.filter(story__isnull=True).count() == 0
 
 
-def _action(admin_client, model, action, objects):
-    opts = model._meta
-    return admin_client.post(
-        f"/admin/{opts.app_label}/{opts.model_name}/",
-        {"action": action, "_selected_action": [o.pk for o in objects]},
-        follow=True,
-    )
-
-
 def test_editor_merge_survives_restory(world, admin_client):
     now = timezone.now()
     match = land(world["krant"], MATCH_A, now - timedelta(hours=5))
@@ -147,7 +139,7 @@ def test_editor_merge_survives_restory(world, admin_client):
     big, small = Story.objects.get(pk=match.story_id), Story.objects.get(pk=contract.story_id)
     Story.objects.filter(pk=small.pk).update(is_featured=True, featured_order=3)
 
-    _action(admin_client, Story, "merge", [big, small])
+    run_action(admin_client, Story, "merge", [big, small])
     merged = Story.objects.get()
     assert set(merged.articles.values_list("pk", flat=True)) == {match.pk, contract.pk}
     assert (merged.article_count, merged.source_count, merged.is_featured, merged.featured_order) == (2, 2, True, 3)
@@ -162,7 +154,7 @@ def test_editor_split_survives_restory(world, admin_client):
     second = land(world["site"], MATCH_B, now - timedelta(hours=1))
     assert first.story_id == second.story_id
 
-    _action(admin_client, Article, "split_off", [second])
+    run_action(admin_client, Article, "split_off", [second])
     second.refresh_from_db()
     assert second.story_id != first.story_id and second.story_pinned
     assert Story.objects.get(pk=first.story_id).article_count == 1
