@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db import transaction
 
+from articles.bulk import update_rows
 from articles.models import (
     Article,
     ArticleClub,
@@ -460,7 +461,7 @@ def _apply(link_model, key, found: dict[int, dict[int, list[dict]]]) -> set[int]
     if gone:
         link_model.objects.filter(pk__in=gone).delete()
     if refreshed:
-        link_model.objects.bulk_update(refreshed, ["mentions", "state"], batch_size=500)
+        update_rows(refreshed, ["mentions", "state"])
     if new:
         # ignore_conflicts: a concurrent run may have added the same link a moment ago.
         link_model.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)

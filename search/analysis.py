@@ -2,6 +2,7 @@
 diacritic folded, Dutch stop words out (positions kept, so phrases stay exact), and the current
 Snowball Dutch stemmer, which brings "strafschoppen" and "strafschop" together."""
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -115,3 +116,12 @@ def spelling_analyzer():
 
 def analyze(text: str) -> list[str]:
     return [token.text for token in dutch_analyzer()(text)]
+
+
+_TOKENS = re.compile(TOKEN_PATTERN)
+
+
+def terms(text: str) -> list[str]:
+    """The analyzer's words without its token objects (stop words left out): a third of the
+    cost where only the words matter, as when comparing articles for stories."""
+    return [word for word in map(normalize_word, _TOKENS.findall(text)) if word is not None]

@@ -6,19 +6,24 @@ answering throughout. Each thread keeps one searcher and refreshes it (cheap whe
 changed) instead of opening one per query, which costs 170 ms at 100,000 articles.
 """
 
+import heapq
 import os
 import shutil
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from django.conf import settings
+from whoosh import classify
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.index import LockError
 
+from search import columns
+from search.analysis import terms
 from search.schema import build_schema
 
 WRITE_TIMEOUT = 120.0  # seconds a writer waits for another's lock before giving up
@@ -114,22 +119,24 @@ class WhooshBackend(SearchBackend):
         return searcher
 
     def search(self, query, *, offset=0, limit=10, filter=None, newest_first=False, facets=()) -> Page:
+        """One page of hits, the number of all matches, and facet counts over all of them.
+
+        The matching documents are listed once (a set of numbers); the count, the facets and a
+        date order come from that set and the per-segment columns (search.columns). Whoosh's
+        collector only ranks by relevance, where it can skip blocks that cannot reach the top.
+        """
         searcher = self.searcher()
-        groupedby = {
-            name: sorting.FieldFacet(name, allow_overlap=(name != "source"), maptype=sorting.Count) for name in facets
-        }
-        results = searcher.search(
-            query or wq.Every(),
-            limit=offset + limit,
-            filter=filter,
-            sortedby="published" if newest_first or query is None else None,
-            reverse=newest_first or query is None,
-            groupedby=groupedby or None,
-        )
-        hits = [Hit(int(hit["id"]), hit.score or 0.0) for hit in results[offset : offset + limit]]
-        # Articles without a club fall in a group of their own (None): not a facet anyone can pick.
-        facet_counts = {name: {key: n for key, n in results.groups(name).items() if key} for name in facets}
-        return Page(hits=hits, total=len(results), facets=facet_counts)
+        matched = set(searcher.docs_for_query(query or wq.Every()))
+        if filter is not None:
+            matched &= set(searcher.docs_for_query(filter))
+        if newest_first or query is None:
+            published = columns.values(searcher, "published")
+            top = heapq.nlargest(offset + limit, matched, key=lambda docnum: (published[docnum], docnum))
+            hits = [Hit(int(searcher.stored_fields(docnum)["id"]), 0.0) for docnum in top[offset:]]
+        else:
+            results = searcher.search(query, limit=offset + limit, filter=matched if filter is not None else None)
+            hits = [Hit(int(hit["id"]), hit.score or 0.0) for hit in results[offset : offset + limit]]
+        return Page(hits=hits, total=len(matched), facets={name: _count(searcher, name, matched) for name in facets})
 
     def more_like_this(self, article_id: int, text: str, limit: int = 10, filter=None) -> list[int]:
         """Articles whose words are most like `text`, the article itself left out.
@@ -137,7 +144,11 @@ class WhooshBackend(SearchBackend):
         Built from the text, not the stored document, so an article not yet indexed (one that
         has just landed) gets its list too: Whoosh's more_like() needs the document number."""
         searcher = self.searcher()
-        key_terms = searcher.key_terms_from_text("body", text, numterms=12)
+        # Whoosh's key_terms_from_text() runs the analyzer token by token; the words alone are
+        # all the expander needs, at a third of the cost.
+        expander = classify.Expander(searcher.reader(), "body")
+        expander.add(Counter(terms(text)).items())
+        key_terms = expander.expanded_terms(12)
         if not key_terms:
             return []
         query = wq.Or([wq.Term("body", word, boost=weight) for word, weight in key_terms])
@@ -178,6 +189,16 @@ class WhooshBackend(SearchBackend):
 
     def clear(self) -> None:
         self.swap_in(self.new_generation())
+
+
+def _count(searcher, field: str, docnums) -> dict[str, int]:
+    keys = columns.values(searcher, field)
+    if field in columns.MULTI_VALUED:
+        counts = Counter(chain.from_iterable(map(keys.__getitem__, docnums)))
+    else:
+        counts = Counter(map(keys.__getitem__, docnums))
+    counts.pop("", None)  # articles without a club are no facet anyone can pick
+    return dict(counts)
 
 
 _backend: WhooshBackend | None = None

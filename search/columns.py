@@ -1,0 +1,40 @@
+"""The index's sortable fields (published, clubs, source) as plain lists by document number.
+
+Counting facets and sorting by date through whoosh's collectors costs several microseconds per
+matching document in Python; at 100,000 articles a common word matches 15,000 of them. Read once
+per segment (segments never change, only whole ones come and go) and kept, the values turn
+counting into one Counter over a list look-up and sorting into one heapq call.
+"""
+
+from collections import OrderedDict
+
+MULTI_VALUED = {"clubs", "players"}  # stored as "club-brugge,ajax"
+MAX_SEGMENT_COLUMNS = 200
+_segments: OrderedDict = OrderedDict()
+
+
+def values(searcher, field: str) -> list:
+    """The field's value for every document of this searcher (a tuple for multi-valued ones)."""
+    per_searcher = searcher.__dict__.setdefault("_newsdesk_columns", {})
+    if field not in per_searcher:
+        joined = []
+        for reader, _offset in searcher.reader().leaf_readers():
+            joined.extend(_segment_values(reader, field))
+        per_searcher[field] = joined
+    return per_searcher[field]
+
+
+def _segment_values(reader, field: str) -> list:
+    segment = reader.segment()
+    key = (segment.segment_id(), field) if segment is not None else None
+    if key is not None and key in _segments:
+        _segments.move_to_end(key)
+        return _segments[key]
+    column = list(reader.column_reader(field))
+    if field in MULTI_VALUED:
+        column = [tuple(value.split(",")) if value else () for value in column]
+    if key is not None:
+        _segments[key] = column
+        while len(_segments) > MAX_SEGMENT_COLUMNS:
+            _segments.popitem(last=False)
+    return column
