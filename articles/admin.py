@@ -288,6 +288,10 @@ class GazetteerAdmin(admin.ModelAdmin):
             queryset |= self.model.objects.filter(aliases__icontains=search_term)
         return queryset, may_have_duplicates
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        sidebars.invalidate()  # club pages are cached whole: a new name or player must show
+
     def get_queryset(self, request):
         linked = Q(article_links__state=LinkState.LINKED)
         return super().get_queryset(request).annotate(n_articles=Count("article_links", filter=linked))

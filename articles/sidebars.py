@@ -55,7 +55,8 @@ def _teasers(articles) -> list[Teaser]:
     return [Teaser.of(article) for article in articles.select_related("source", "story").only(*fields)]
 
 
-def _generation() -> int:
+def generation() -> int:
+    """The current generation; templates put it in {% cache %} keys so fragments retire too."""
     generation = cache.get(GENERATION_KEY)
     if generation is None:
         cache.add(GENERATION_KEY, 1, timeout=None)
@@ -73,7 +74,7 @@ def invalidate() -> None:
 
 def cached(name: str, build):
     """`build()`'s value, kept until the next invalidation (or TIMEOUT)."""
-    key = f"sidebars:{_generation()}:{name}"
+    key = f"sidebars:{generation()}:{name}"
     teasers = cache.get(key)
     if teasers is None:
         teasers = build()

@@ -14,11 +14,23 @@ PAGE_SIZE = 20
 FEATURED = 6
 
 
+def _page(request, queryset, key: str):
+    """A page of `queryset` whose count comes from the sidebar cache. Its rows stay unread
+    (a lazy queryset) until a template renders them, which a cached fragment spares."""
+    paginator = Paginator(queryset, PAGE_SIZE)
+    paginator.count = sidebars.cached(f"count:{key}", queryset.count)
+    return paginator.get_page(request.GET.get("page"))
+
+
 def home(request):
-    """Featured stories in the editors' order, then the latest stories, and the newest articles."""
-    page = Paginator(selectors.latest_stories(), PAGE_SIZE).get_page(request.GET.get("page"))
-    featured = list(selectors.featured_stories()[:FEATURED]) if page.number == 1 else []
-    return render(request, "articles/home.html", {"featured": featured, "page": page, "latest": sidebars.latest()})
+    """Featured stories in the editors' order, then the latest stories, and the newest articles.
+
+    The story lists change exactly when the sidebars do, so the template caches them under the
+    same generation number ({% cache %}); a cached home page reads no rows at all."""
+    page = _page(request, selectors.latest_stories(), "home")
+    featured = selectors.featured_stories()[:FEATURED] if page.number == 1 else []
+    context = {"featured": featured, "page": page, "latest": sidebars.latest(), "generation": sidebars.generation()}
+    return render(request, "articles/home.html", context)
 
 
 def _after_first_paragraph(body_html: str) -> tuple[str, str]:
@@ -51,25 +63,32 @@ def club_list(request):
     return render(request, "articles/club_list.html", {"countries": selectors.club_directory()})
 
 
-def _filtered_page(request, articles, players=None):
-    """The filter form and the page of articles it selects; the query string keeps the filters."""
+def _filtered_page(request, articles, players=None, cache_key=None):
+    """The filter form and the page of articles it selects; the query string keeps the filters.
+    With `cache_key` the count comes from the cache (see _page)."""
     filterset = EntityArticleFilter(request.GET or None, queryset=articles, players=players)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    if cache_key:
+        page = _page(request, filterset.qs, f"{cache_key}:{request.GET.urlencode()}")
+    else:
+        page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return {"filter": filterset, "page": page, "query_string": query.urlencode()}
 
 
 def club_detail(request, slug):
+    """A club's articles (filterable), results, stories and players. All of it changes only
+    when articles land or editors act, as the sidebars do: the template caches the page's body
+    under the same generation number, per query string; the view only prepares lazy lists."""
     club = get_object_or_404(Club, slug=slug)
-    players = list(club.players.order_by("name"))
+    players = club.players.order_by("name")
     context = {
         "club": club,
         "players": players,
-        # Both change only when articles land or editors act, as the sidebars do: cached alike.
-        "stories": sidebars.cached(f"club-stories:{club.pk}", lambda: selectors.stories_about_club(club)),
-        "results": sidebars.cached(f"club-results:{club.pk}", lambda: results.recent_results(club)),
-        **_filtered_page(request, selectors.articles_for_club(club), players=players),
+        "stories": lambda: selectors.stories_about_club(club),
+        "results": lambda: results.recent_results(club),
+        "generation": sidebars.generation(),
+        **_filtered_page(request, selectors.articles_for_club(club), players=players, cache_key=f"club:{club.pk}"),
     }
     return render(request, "articles/club_detail.html", context)
 

@@ -25,6 +25,8 @@ def values(searcher, field: str) -> list:
 
 
 def _segment_values(reader, field: str) -> list:
+    if not reader.doc_count_all():  # an empty index has an empty reader, without columns
+        return []
     segment = reader.segment()
     key = (segment.segment_id(), field) if segment is not None else None
     if key is not None and key in _segments:

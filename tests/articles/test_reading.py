@@ -133,8 +133,28 @@ def test_sidebars_are_cached_and_renewed_when_an_article_lands(client, world, dj
     newest = land(world["De Tribune"], CONTRACT, now)
     assert [t.pk for t in page(client, first).context["latest"]] == [newest.pk, second.pk]
     # Without the invalidation the old list would still be served: prove the cache was in use.
-    cache.set(f"sidebars:{sidebars._generation()}:latest", [])
+    cache.set(f"sidebars:{sidebars.generation()}:latest", [])
     assert page(client, first).context["latest"] == []
+
+
+def test_home_and_club_pages_are_cached_whole_and_renewed_when_an_article_lands(
+    client, world, django_assert_num_queries
+):
+    now = timezone.now()
+    land(world["Sportkrant"], MATCH_A, now - timedelta(hours=5))
+    for url in ["/", "/clubs/club-brugge/"]:
+        assert MATCH_A[0] in client.get(url).content.decode()  # now cached
+    # A headline changed behind the site's back (no invalidation): the cached pages keep the old one,
+    # and the home page reads nothing from the database...
+    Article.objects.filter(title=MATCH_A[0]).update(title="Stil gewijzigd")
+    with django_assert_num_queries(0):
+        html = client.get("/").content.decode()
+    assert MATCH_A[0] in html and "Stil gewijzigd" not in html
+    assert "Stil gewijzigd" not in client.get("/clubs/club-brugge/").content.decode()
+    # ...until an article lands, which retires them.
+    land(world["Doelpunt"], CONTRACT, now)
+    for url in ["/", "/clubs/club-brugge/"]:
+        assert "Stil gewijzigd" in client.get(url).content.decode()
 
 
 def test_an_editors_new_headline_reaches_the_cached_sidebars(client, world, admin_client):
