@@ -55,6 +55,7 @@ def article_detail(request, pk, slug):
         "latest": sidebars.latest(exclude=article.pk),
         "club": club,
         "about_club": sidebars.about_club(club.pk, exclude=article.pk) if club else [],
+        "generation": sidebars.generation(),  # the sidebars' rendering is cached under it too
     }
     return render(request, "articles/article_detail.html", context)
 
