@@ -74,7 +74,7 @@ def similarity(a: Profile, b: Profile) -> float:
 
 
 def _entities(articles) -> dict[int, set]:
-    """Linked clubs and players by article; `articles` is a list of ids or a queryset of them."""
+    """Linked clubs and players by article; `articles` is a list of ids."""
     found: dict[int, set] = {}
     linked = {"state": LinkState.LINKED, "article_id__in": articles}
     for article_id, club_id in ArticleClub.objects.filter(**linked).values_list("article_id", "club_id"):
@@ -141,7 +141,7 @@ class Pool:
                 "pk", "story_id", "published_at", "content_hash", "title"
             )
         )
-        entities = _entities(rows.values("pk")) if found else {}
+        entities = _entities([a.pk for a in found]) if found else {}  # not the rows query again
         for a in found:
             a.body = a.start
             profile = Profile(a.pk, a.story_id, frozenset(entities.get(a.pk, ())), _cached_terms(a))

@@ -179,3 +179,16 @@ def test_an_editor_moving_an_article_pins_it_to_its_story(rf, admin_user, newsro
     model_admin.save_model(request, form.save(commit=False), form, True)
     article.refresh_from_db()
     assert (article.story_id, article.story_pinned) == (other.pk, True)
+
+
+def test_a_club_renamed_in_the_admin_shows_on_its_cached_page(client, rf, admin_user, newsroom):
+    from articles.models import Club
+
+    club = Club.objects.get(slug="club-brugge")
+    assert "Club Brugge" in client.get(club.get_absolute_url()).content.decode()  # now cached
+    club.name = "Club Brugge KV"
+    request = rf.post("/")
+    request.user = admin_user
+    admin.site._registry[Club].save_model(request, club, None, True)
+    # The heading is inside the cached fragment (the <title> is not).
+    assert '<h1 id="club-title">Club Brugge KV</h1>' in client.get(club.get_absolute_url()).content.decode()
