@@ -146,19 +146,19 @@ class WhooshBackend(SearchBackend):
         searcher = self.searcher()
         # Whoosh's key_terms_from_text() runs the analyzer token by token; the words alone are
         # all the expander needs, at a third of the cost.
-        expander = classify.Expander(searcher.reader(), "body")
+        expander = classify.Expander(searcher.reader(), "text")
         expander.add(Counter(terms(text)).items())
         key_terms = expander.expanded_terms(12)
         if not key_terms:
             return []
-        query = wq.Or([wq.Term("body", word, boost=weight) for word, weight in key_terms])
+        query = wq.Or([wq.Term("text", word, boost=weight) for word, weight in key_terms])
         hits = searcher.search(query, limit=limit, filter=filter, mask=wq.Term("id", str(article_id)))
         return [int(hit["id"]) for hit in hits]
 
     def suggest_word(self, word: str, stem: str) -> str | None:
         """A known word near `word` (folded, lower case) when neither it nor its stem is indexed."""
         searcher = self.searcher()
-        if searcher.doc_frequency("spell", word) or searcher.doc_frequency("body", stem):
+        if searcher.doc_frequency("spell", word) or searcher.doc_frequency("text", stem):
             return None
         suggestions = searcher.corrector("spell").suggest(word, limit=1, maxdist=2)
         return suggestions[0] if suggestions else None

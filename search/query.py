@@ -7,7 +7,7 @@ reaches the reader as a 500.
 import re
 
 from whoosh import query as wq
-from whoosh.qparser import AndGroup, MultifieldParser, PlusMinusPlugin
+from whoosh.qparser import AndGroup, PlusMinusPlugin, QueryParser
 from whoosh.qparser.plugins import BoostPlugin, FieldAliasPlugin, GtLtPlugin, RangePlugin, WildcardPlugin
 
 from search.analysis import fold
@@ -45,8 +45,8 @@ def _check_syntax(text: str) -> None:
             raise QueryError(f"Onbekend veld '{name}:'. Je kunt zoeken met {known}")
 
 
-def _parser(schema) -> MultifieldParser:
-    parser = MultifieldParser(["title", "body"], schema, group=AndGroup)
+def _parser(schema) -> QueryParser:
+    parser = QueryParser("text", schema, group=AndGroup)
     # No wildcards, ranges or boosts from readers: they cost much and mean little in news search.
     for plugin in (WildcardPlugin, RangePlugin, GtLtPlugin, BoostPlugin):
         parser.remove_plugin_class(plugin)
@@ -105,9 +105,9 @@ def query_terms(parsed) -> set[str]:
         return set()
     terms = set()
     for node in parsed.leaves():
-        if isinstance(node, wq.Term) and node.fieldname in ("title", "body"):
+        if isinstance(node, wq.Term) and node.fieldname in ("title", "text"):
             terms.add(node.text if isinstance(node.text, str) else node.text.decode())
-        elif isinstance(node, wq.Phrase) and node.fieldname in ("title", "body"):
+        elif isinstance(node, wq.Phrase) and node.fieldname in ("title", "text"):
             terms.update(node.words)
     # Terms under a NOT are not what the reader looks for.
     for node in _negated(parsed):

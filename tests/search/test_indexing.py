@@ -78,7 +78,7 @@ from django.utils import timezone
 prefix, count = sys.argv[1], int(sys.argv[2])
 backend = get_backend()
 for n in range(count):
-    doc = {"id": f"{prefix}{n}", "title": f"schrijver {prefix}", "body": "tekst", "spell": "", "clubs": "",
+    doc = {"id": f"{prefix}{n}", "title": f"schrijver {prefix}", "text": "tekst", "spell": "", "clubs": "",
            "players": "", "source": "x", "story": "", "published": timezone.now()}
     backend.write([doc], [])
 print("ok")

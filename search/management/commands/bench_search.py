@@ -75,7 +75,7 @@ class Command(BaseCommand):
         run("doelman")  # open the searcher once; every timed query reuses it
         searcher = backend.searcher()
         out["share_of_articles_per_word"] = {
-            word: round(searcher.doc_frequency("body", stem(word)) / searcher.doc_count(), 3) for word in ONE
+            word: round(searcher.doc_frequency("text", stem(word)) / searcher.doc_count(), 3) for word in ONE
         }
         whoosh = {
             "one_term": timed(lambda n: run(ONE[n % len(ONE)]), queries),
