@@ -2,12 +2,13 @@
 diacritic folded, Dutch stop words out (positions kept, so phrases stay exact), and the current
 Snowball Dutch stemmer, which brings "strafschoppen" and "strafschop" together."""
 
+import itertools
 import re
 import unicodedata
 from functools import lru_cache
 
 import snowballstemmer
-from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter, Token, Tokenizer
 from whoosh.lang import stopwords_for_language
 
 # A scoreline ("0-2", "3–1") is one token; otherwise runs of letters and digits.
@@ -119,6 +120,50 @@ def analyze(text: str) -> list[str]:
 
 
 _TOKENS = re.compile(TOKEN_PATTERN)
+
+
+def words_in_place(text: str) -> list[tuple[str, int]]:
+    """The analyzed words of a text with their positions; stop words are left out but keep
+    their places, as they do in the index."""
+    words = map(normalize_word, _TOKENS.findall(text))
+    return [(word, position) for position, word in enumerate(words) if word is not None]
+
+
+def word_pairs(words: list[tuple[str, int]], frequent=None) -> list[str]:
+    """Each word with the next, and a "_" for every stop word between them: "de rode kaart" →
+    "rood kaart", "rood en wit" → "rood _ wit". Indexed as terms of their own, they answer a
+    phrase of common words with one short posting list instead of comparing the positions of
+    two long ones. With `frequent`, only pairs of two of those words."""
+    return [
+        f"{first} {'_ ' * (second_at - first_at - 1)}{second}"
+        for (first, first_at), (second, second_at) in itertools.pairwise(words)
+        if frequent is None or (first in frequent and second in frequent)
+    ]
+
+
+class PairTokenizer(Tokenizer):
+    """The word pairs of a text as the tokens of a field: only pairs of words frequent in the
+    archive (they are the phrases that are slow to check by position; a rarer word's postings
+    are short enough). The set is kept with the index's schema, so every document of an index
+    generation is paired alike, and a search knows which phrases the pairs can answer."""
+
+    def __init__(self, frequent=frozenset()):
+        self.frequent = frozenset(frequent)
+
+    def __eq__(self, other):
+        return isinstance(other, PairTokenizer) and other.frequent == self.frequent
+
+    def __call__(self, value, positions=False, chars=False, removestops=True, mode="", start_pos=0, **kwargs):
+        if not self.frequent:
+            return
+        token = Token(positions, chars, removestops=removestops, mode=mode)
+        for position, pair in enumerate(word_pairs(words_in_place(value), self.frequent)):
+            token.text = pair
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = start_pos + position
+            yield token
 
 
 def terms(text: str) -> list[str]:

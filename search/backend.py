@@ -24,6 +24,7 @@ from whoosh.index import LockError
 
 from search import columns
 from search.analysis import terms
+from search.matching import Evaluator
 from search.schema import build_schema
 
 WRITE_TIMEOUT = 120.0  # seconds a writer waits for another's lock before giving up
@@ -74,10 +75,10 @@ class WhooshBackend(SearchBackend):
     def current_link(self) -> Path:
         return self.root / "current"
 
-    def new_generation(self) -> Path:
+    def new_generation(self, frequent_words=frozenset()) -> Path:
         path = self.root / f"gen-{time.time_ns()}"
         path.mkdir(parents=True)
-        whoosh_index.create_in(str(path), build_schema())
+        whoosh_index.create_in(str(path), build_schema(frequent_words))
         return path
 
     def live_generation(self) -> Path:
@@ -121,22 +122,24 @@ class WhooshBackend(SearchBackend):
     def search(self, query, *, offset=0, limit=10, filter=None, newest_first=False, facets=()) -> Page:
         """One page of hits, the number of all matches, and facet counts over all of them.
 
-        The matching documents are listed once (a set of numbers); the count, the facets and a
-        date order come from that set and the per-segment columns (search.columns). Whoosh's
-        collector only ranks by relevance, where it can skip blocks that cannot reach the top.
+        The query is evaluated once over the posting lists (search.matching) into scores of
+        every matching document; the count, the facets, the best page and a date order all
+        come from those and the per-segment columns (search.columns).
         """
         searcher = self.searcher()
-        matched = set(searcher.docs_for_query(query or wq.Every()))
+        evaluator = Evaluator(searcher)
+        scores = evaluator.scores(query) if query is not None else evaluator.all_documents()
         if filter is not None:
-            matched &= set(searcher.docs_for_query(filter))
+            allowed = evaluator.documents(filter)
+            scores = {doc: score for doc, score in scores.items() if doc in allowed}
+        wanted = offset + limit
         if newest_first or query is None:
             published = columns.values(searcher, "published")
-            top = heapq.nlargest(offset + limit, matched, key=lambda docnum: (published[docnum], docnum))
-            hits = [Hit(int(searcher.stored_fields(docnum)["id"]), 0.0) for docnum in top[offset:]]
-        else:
-            results = searcher.search(query, limit=offset + limit, filter=matched if filter is not None else None)
-            hits = [Hit(int(hit["id"]), hit.score or 0.0) for hit in results[offset : offset + limit]]
-        return Page(hits=hits, total=len(matched), facets={name: _count(searcher, name, matched) for name in facets})
+            ranked = heapq.nlargest(wanted, zip(map(published.__getitem__, scores), scores, strict=False))
+        else:  # equal scores: the most recently indexed first
+            ranked = heapq.nlargest(wanted, zip(scores.values(), scores, strict=False))
+        hits = [Hit(int(searcher.stored_fields(doc)["id"]), scores[doc]) for _key, doc in ranked[offset:]]
+        return Page(hits=hits, total=len(scores), facets={name: _count(searcher, name, scores) for name in facets})
 
     def more_like_this(self, article_id: int, text: str, limit: int = 10, filter=None) -> list[int]:
         """Articles whose words are most like `text`, the article itself left out.
@@ -151,9 +154,19 @@ class WhooshBackend(SearchBackend):
         key_terms = expander.expanded_terms(12)
         if not key_terms:
             return []
-        query = wq.Or([wq.Term("text", word, boost=weight) for word, weight in key_terms])
-        hits = searcher.search(query, limit=limit, filter=filter, mask=wq.Term("id", str(article_id)))
-        return [int(hit["id"]) for hit in hits]
+        evaluator = Evaluator(searcher)
+        scores = evaluator.scores(wq.Or([wq.Term("text", word, boost=weight) for word, weight in key_terms]))
+        excluded = evaluator.documents(wq.Term("id", str(article_id)))
+        allowed = evaluator.documents(filter) if filter is not None else None
+        ranked = heapq.nlargest(
+            limit,
+            (
+                (score, doc)
+                for doc, score in scores.items()
+                if doc not in excluded and (allowed is None or doc in allowed)
+            ),
+        )
+        return [int(searcher.stored_fields(doc)["id"]) for _score, doc in ranked]
 
     def suggest_word(self, word: str, stem: str) -> str | None:
         """A known word near `word` (folded, lower case) when neither it nor its stem is indexed."""

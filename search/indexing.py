@@ -4,6 +4,7 @@ full rebuilds into a new generation, and the comparison of index and database.""
 import logging
 import os
 import threading
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from articles import selectors
 from articles.models import Article
+from search.analysis import terms
 from search.backend import get_backend
 from search.models import IndexDeletion
 from search.schema import document_for
@@ -22,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 BATCH = 500
 PARALLEL_FROM = 20_000  # articles from which a rebuild writes with several processes
+FREQUENT_SHARE = 0.02  # a word in this share of the articles or more has its phrases kept as pairs
+MIN_SAMPLE = 1000
 REQUEST_KEY = "newsdesk:index-requested"
 
 
@@ -87,7 +91,7 @@ def rebuild(progress=None, chunk: int = 1000) -> int:
     """Build a whole new index beside the live one and swap it in; searches answer throughout."""
     backend = get_backend()
     started = timezone.now()
-    generation = backend.new_generation()
+    generation = backend.new_generation(frequent_words())
     ids = list(selectors.published_articles().order_by("pk").values_list("pk", flat=True))
     # For a large archive, one writer process per core, each writing its own segment: twice the
     # speed of one writer. A small one is quicker written here than by forked processes.
@@ -113,6 +117,21 @@ def rebuild(progress=None, chunk: int = 1000) -> int:
         backend.write([], sorted(extra))
     index_pending()
     return len(ids)
+
+
+def frequent_words(sample: int = 5000, share: float = FREQUENT_SHARE) -> frozenset[str]:
+    """Words in at least `share` of the articles, judged on an even sample of them: the words
+    whose phrases the index keeps as word pairs (search.analysis.PairTokenizer). A small archive
+    has none; its phrases are checked by position, cheaply."""
+    ids = list(selectors.published_articles().order_by("pk").values_list("pk", flat=True))
+    if len(ids) < MIN_SAMPLE:
+        return frozenset()
+    picked = ids[:: max(len(ids) // sample, 1)]
+    counts = Counter()
+    for start in range(0, len(picked), 1000):
+        for title, body in Article.objects.filter(pk__in=picked[start : start + 1000]).values_list("title", "body"):
+            counts.update(set(terms(f"{title} {body}")))
+    return frozenset(word for word, count in counts.items() if count >= share * len(picked))
 
 
 @dataclass

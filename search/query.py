@@ -10,7 +10,7 @@ from whoosh import query as wq
 from whoosh.qparser import AndGroup, PlusMinusPlugin, QueryParser
 from whoosh.qparser.plugins import BoostPlugin, FieldAliasPlugin, GtLtPlugin, RangePlugin, WildcardPlugin
 
-from search.analysis import fold
+from search.analysis import fold, words_in_place
 
 MAX_LENGTH = 300
 MAX_TERMS = 40
@@ -75,6 +75,7 @@ def parse(text: str, schema, resolve=None) -> wq.Query | None:
         raise QueryError("Deze zoekopdracht kunnen we niet lezen.") from exc
     parsed = parsed.accept(lambda node: _resolve_keyword(node, resolve))
     parsed = parsed.normalize()
+    parsed = parsed.accept(lambda node: _phrase_in_place(node, text))
     if parsed is wq.NullQuery or isinstance(parsed, wq.NullQuery.__class__):
         return None
     if len(list(parsed.leaves())) > MAX_TERMS:
@@ -97,6 +98,26 @@ def _resolve_keyword(node, resolve):
     if resolve is not None:
         value = resolve(field, value) or value
     return wq.Term(field, value)
+
+
+class WordsInPlace(wq.Phrase):
+    """A phrase whose words must stand at given distances: whoosh's Phrase only knows adjacent
+    words, so a phrase with a stop word inside ("rood en wit") never matched. search.matching
+    answers it from word pairs or positions."""
+
+    def __init__(self, fieldname, words_at: list[tuple[str, int]], boost=1.0):
+        super().__init__(fieldname, [word for word, _at in words_at], boost=boost)
+        self.words_at = words_at
+
+
+def _phrase_in_place(node, text: str):
+    if not isinstance(node, wq.Phrase) or node.fieldname != "text" or isinstance(node, WordsInPlace):
+        return node
+    if len(node.words) == 1:
+        return wq.Term("text", node.words[0], boost=node.boost)
+    # The words' places in the query text give back the stop words the analyzer left out.
+    start, end = node.char_ranges[0][0], node.char_ranges[-1][1]
+    return WordsInPlace("text", words_in_place(text[start:end]), boost=node.boost)
 
 
 def query_terms(parsed) -> set[str]:

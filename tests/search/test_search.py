@@ -4,6 +4,7 @@ import pytest
 
 from articles.models import Article
 from search import indexing
+from search.backend import get_backend
 from tests.factories import ArticleFactory
 from tests.search.conftest import titles, when
 
@@ -36,6 +37,43 @@ def test_phrase_or_and_exclusion(client, newsroom):
     assert len(titles(api(client, q="Leão OR Cercle"))) == 2
     assert "Genk wint met 0-2 bij Cercle" not in titles(api(client, q="Brugge -Genk"))
     assert titles(api(client, q="0-2")) == ["Genk wint met 0-2 bij Cercle"]
+
+
+@pytest.fixture(params=["positions", "word pairs"])
+def phrase_index(request, newsroom, monkeypatch):
+    """The newsroom's index as it is (phrases checked by position), or rebuilt with every word
+    counted frequent, so phrases are answered from the word pairs."""
+    if request.param == "word pairs":
+        monkeypatch.setattr(indexing, "MIN_SAMPLE", 1)
+        indexing.rebuild()
+        searcher = get_backend().searcher()
+        assert "brug" in searcher.schema["pairs"].analyzer.frequent
+        assert searcher.doc_frequency("pairs", "0-2 _ brug") == 1
+    return request.param
+
+
+def test_phrases_keep_the_stop_words_between_their_words(client, phrase_index):
+    # "won met 0-2 in Brugge": a stop word is not indexed, but its place is, so "0-2 Brugge" is
+    # no phrase of it.
+    assert titles(api(client, q='"0-2 in Brugge"')) == ["Genk wint met 0-2 bij Cercle"]
+    assert titles(api(client, q='"0-2 Brugge"')) == []
+    # Longer phrases: every word pair in its place.
+    assert titles(api(client, q='"enige doelpunt in München"')) == ["Leão scoort voor Milan"]
+    assert titles(api(client, q='"enige doelpunt in Milan"')) == []
+    # A phrase's words are marked in the snippet.
+    [result] = api(client, q='"de strafschop in de laatste match"')["results"]
+    assert "<mark>strafschop</mark> in de <mark>laatste</mark> <mark>match</mark>" in result["snippet"]
+
+
+def test_relevance_puts_more_and_title_matches_first(client, newsroom):
+    ArticleFactory(title="Doelman gezocht", body="Een doelman, nog een doelman en weer een doelman.", published_at=when(3))
+    indexing.index_pending()
+    # Four times in the text; in the title and the body; once (doelmannen) in the body.
+    assert titles(api(client, q="doelman")) == [
+        "Doelman gezocht",
+        "Anderlecht zoekt een nieuwe doelman",
+        "Genk wint met 0-2 bij Cercle",
+    ]
 
 
 def test_fielded_terms(client, newsroom):
