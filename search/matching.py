@@ -9,6 +9,8 @@ Whoosh's own BM25F (same B, K1, idf and length quantisation), so the order match
 searcher would give. Query types not handled here fall back to Whoosh's matchers, unscored.
 """
 
+from bisect import bisect_right
+
 from whoosh import query as wq
 
 from search import columns
@@ -17,6 +19,7 @@ from search.query import WordsInPlace
 
 B = 0.75
 K1 = 1.2
+NARROW_RATIO = 8  # read a part only where others matched when they matched 1/8 of it or less
 
 
 class Evaluator:
@@ -28,12 +31,15 @@ class Evaluator:
         self.leaves = searcher.reader().leaf_readers()
 
     # --- what callers ask ------------------------------------------------------------------
-    def scores(self, query) -> dict[int, float]:
-        """{document number: score} of every live document matching `query`."""
+    def scores(self, query, within=None) -> dict[int, float]:
+        """{document number: score} of every live document matching `query`; with `within` (a
+        set or dict of document numbers), only those among them, and postings blocks holding
+        none of them are not even read."""
         method = _METHODS.get(type(query))
         if method is None:
-            return dict.fromkeys(self.searcher.docs_for_query(query), 0.0)
-        return method(self, query)
+            found = dict.fromkeys(self.searcher.docs_for_query(query), 0.0)
+            return found if within is None else {doc: 0.0 for doc in found if doc in within}
+        return method(self, query, within)
 
     def documents(self, query) -> set[int]:
         """The live document numbers matching `query` (a filter: no scores needed)."""
@@ -44,27 +50,43 @@ class Evaluator:
             return set(self._term(query.fieldname, query.text, 1.0))
         return set(self.searcher.docs_for_query(query))
 
-    def all_documents(self) -> dict[int, float]:
+    def all_documents(self, within=None) -> dict[int, float]:
+        if within is not None:
+            return dict.fromkeys(within, 0.0)
         return dict.fromkeys(self.searcher.reader().all_doc_ids(), 0.0)
 
     # --- query nodes -------------------------------------------------------------------------
-    def _term_node(self, query: wq.Term) -> dict[int, float]:
-        return self._term(query.fieldname, query.text, query.boost)
+    def _term_node(self, query: wq.Term, within) -> dict[int, float]:
+        return self._term(query.fieldname, query.text, query.boost, within)
 
-    def _and(self, query: wq.And) -> dict[int, float]:
-        wanted = [q for q in query.subqueries if not isinstance(q, wq.Not)]
+    def _and(self, query: wq.And, within) -> dict[int, float]:
+        """The rarest part first; a later part is read only where the ones before matched when
+        they matched few of its documents (then most of its blocks are skipped)."""
+        wanted = sorted((q for q in query.subqueries if not isinstance(q, wq.Not)), key=self._cost)
         unwanted = [q.query for q in query.subqueries if isinstance(q, wq.Not)]
-        if not wanted:
-            result = self.all_documents()
-        else:
-            parts = sorted((self.scores(q) for q in wanted), key=len)
-            result = parts[0]
-            for other in parts[1:]:
-                result = {doc: score + other[doc] for doc, score in result.items() if doc in other}
+        result = within  # None (everything), a set of allowed documents, or scores so far
+        for part in wanted:
+            narrow = result is not None and len(result) * NARROW_RATIO < self._cost(part)
+            scores = self.scores(part, result if narrow else None)
+            if result is None:
+                result = scores
+            elif isinstance(result, dict):
+                result = {doc: score + scores[doc] for doc, score in result.items() if doc in scores}
+            else:
+                result = {doc: score for doc, score in scores.items() if doc in result}
+            if not result:
+                return {}
+        if not isinstance(result, dict):
+            result = self.all_documents(result)
         return self._without(result, unwanted)
 
-    def _or(self, query: wq.Or) -> dict[int, float]:
-        parts = sorted((self.scores(q) for q in query.subqueries), key=len, reverse=True)
+    def _cost(self, query) -> int:
+        if isinstance(query, wq.Term) and query.fieldname in self.schema:
+            return self.searcher.doc_frequency(query.fieldname, query.text)
+        return self.searcher.doc_count_all()  # anything else is read after the words
+
+    def _or(self, query: wq.Or, within) -> dict[int, float]:
+        parts = sorted((self.scores(q, within) for q in query.subqueries), key=len, reverse=True)
         if not parts:
             return {}
         result = dict(parts[0])
@@ -73,32 +95,43 @@ class Evaluator:
             result.update({doc: score + get(doc, 0.0) for doc, score in other.items()})
         return result
 
-    def _and_not(self, query: wq.AndNot) -> dict[int, float]:
-        return self._without(self.scores(query.a), [query.b])
+    def _and_not(self, query: wq.AndNot, within) -> dict[int, float]:
+        return self._without(self.scores(query.a, within), [query.b])
 
-    def _not(self, query: wq.Not) -> dict[int, float]:
-        return self._without(self.all_documents(), [query.query])
+    def _not(self, query: wq.Not, within) -> dict[int, float]:
+        return self._without(self.all_documents(within), [query.query])
 
-    def _require(self, query: wq.Require) -> dict[int, float]:
+    def _require(self, query: wq.Require, within) -> dict[int, float]:
         required = self.documents(query.b)
-        return {doc: score for doc, score in self.scores(query.a).items() if doc in required}
+        return {doc: score for doc, score in self.scores(query.a, within).items() if doc in required}
 
-    def _and_maybe(self, query: wq.AndMaybe) -> dict[int, float]:
-        maybe = self.scores(query.b)
-        return {doc: score + maybe.get(doc, 0.0) for doc, score in self.scores(query.a).items()}
+    def _and_maybe(self, query: wq.AndMaybe, within) -> dict[int, float]:
+        result = self.scores(query.a, within)
+        maybe = self.scores(query.b, result)
+        return {doc: score + maybe.get(doc, 0.0) for doc, score in result.items()}
 
-    def _words_in_place(self, query: WordsInPlace) -> dict[int, float]:
+    def _words_in_place(self, query: WordsInPlace, within) -> dict[int, float]:
         """A phrase: from the index's word pairs when it has them for all the phrase's words,
         else the documents with all its words, kept where their positions line up."""
         frequent = getattr(self.schema["pairs"].analyzer, "frequent", ()) if "pairs" in self.schema else ()
         words_at = query.words_at
         if all(word in frequent for word, _at in words_at):
-            return self._and(wq.And([wq.Term("pairs", pair, boost=query.boost) for pair in word_pairs(words_at)]))
-        scores = self._and(wq.And([wq.Term(query.fieldname, word, boost=query.boost) for word, _at in words_at]))
-        if not scores:
-            return scores
-        wanted = set(scores)
-        positions = [(self._positions(query.fieldname, word, wanted), at) for word, at in words_at]
+            pairs = [wq.Term("pairs", pair, boost=query.boost) for pair in word_pairs(words_at)]
+            return self._and(wq.And(pairs), within)
+        # One pass over each word's postings for scores and positions, the rarest word first,
+        # later words only where the earlier ones stand.
+        field = query.fieldname
+        scores, positions = within, []
+        for word, at in sorted(words_at, key=lambda word_at: self.searcher.doc_frequency(field, word_at[0])):
+            found = {}
+            word_scores = self._term(field, word, query.boost, scores, positions=found)
+            if scores is None or not isinstance(scores, dict):
+                scores = word_scores
+            else:
+                scores = {doc: score + word_scores[doc] for doc, score in scores.items() if doc in word_scores}
+            if not scores:
+                return {}
+            positions.append((found, at))
         (first, first_at), rest = positions[0], positions[1:]
         kept = {}
         for doc, score in scores.items():
@@ -107,8 +140,8 @@ class Evaluator:
                 kept[doc] = score
         return kept
 
-    def _every(self, query) -> dict[int, float]:
-        return self.all_documents()
+    def _every(self, query, within) -> dict[int, float]:
+        return self.all_documents(within)
 
     def _without(self, result: dict, queries) -> dict[int, float]:
         for query in queries:
@@ -117,22 +150,10 @@ class Evaluator:
         return result
 
     # --- postings ----------------------------------------------------------------------------
-    def _positions(self, field: str, text, wanted: set[int]) -> dict[int, list[int]]:
-        """Where the word stands in each of the `wanted` documents."""
-        fieldobj = self.schema[field]
-        tbytes = fieldobj.to_bytes(text)
-        decode = fieldobj.format.decode_positions
-        result = {}
-        for leaf, offset in self.leaves:
-            if (field, tbytes) not in leaf:
-                continue
-            for ids, _weights, values in _blocks(leaf, field, tbytes, with_values=True):
-                found = zip(ids, values, strict=False)
-                result.update({offset + doc: decode(value) for doc, value in found if offset + doc in wanted})
-        return result
-
-    def _term(self, field: str, text, boost: float) -> dict[int, float]:
-        if field not in self.schema:
+    def _term(self, field: str, text, boost: float, within=None, positions=None) -> dict[int, float]:
+        """The word's BM25 score in each document (in `within`, if given); fills `positions`,
+        if given, with where the word stands in those documents."""
+        if field not in self.schema or not self.searcher.doc_frequency(field, text):
             return {}
         fieldobj = self.schema[field]
         tbytes = fieldobj.to_bytes(text)
@@ -147,8 +168,19 @@ class Evaluator:
             if (field, tbytes) not in leaf:
                 continue
             lengths = columns.lengths(leaf, field) if scored else None
+            local = _local(within, offset, leaf) if within is not None else None
             segment = {}
-            for ids, weights, _values in _blocks(leaf, field, tbytes):
+            for ids, weights, values in _blocks(leaf, field, tbytes, local, with_values=positions is not None):
+                if positions is not None:
+                    decode = fieldobj.format.decode_positions
+                    found = zip(ids, values, strict=False)
+                    positions.update(
+                        {
+                            offset + doc: decode(value)
+                            for doc, value in found
+                            if within is None or offset + doc in within
+                        }
+                    )
                 if scored:
                     segment.update(
                         {
@@ -161,20 +193,32 @@ class Evaluator:
             for doc in leaf.deleted_docs_set:  # deleted documents keep their postings until a merge
                 segment.pop(offset + doc, None)
             result.update(segment)
+        if within is not None:
+            return {doc: score for doc, score in result.items() if doc in within}
         return result
 
 
-def _blocks(leaf, field: str, tbytes: bytes, with_values=False):
+def _local(documents, offset: int, leaf) -> list[int]:
+    """The given documents of one segment, as its own sorted document numbers."""
+    end = offset + leaf.doc_count_all()
+    return sorted(doc - offset for doc in documents if offset <= doc < end)
+
+
+def _blocks(leaf, field: str, tbytes: bytes, only=None, with_values=False):
     """(document numbers, term frequencies, encoded values or None) of a term in one segment, a
-    block at a time."""
+    block at a time; with `only` (sorted document numbers), just the blocks that may hold one."""
     matcher = leaf._terms.matcher(field, tbytes, leaf.schema[field].format)
     if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):  # whoosh3's block reader
+        after = -1  # the last document number of the previous block
         while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            if with_values:
-                matcher._read_values()
-            yield matcher._ids, matcher._weights, matcher._values if with_values else None
+            last = matcher._maxid  # known from the block's header, before its postings are read
+            if only is None or _any_between(only, after, last):
+                matcher._read_ids()
+                matcher._read_weights()
+                if with_values:
+                    matcher._read_values()
+                yield matcher._ids, matcher._weights, matcher._values if with_values else None
+            after = last
             matcher._next_block()
         return
     ids, weights, values = [], [], []  # postings inlined in the term's entry: a handful at most
@@ -184,6 +228,12 @@ def _blocks(leaf, field: str, tbytes: bytes, with_values=False):
         values.append(matcher.value() if with_values else None)
         matcher.next()
     yield ids, weights, values
+
+
+def _any_between(ordered: list[int], after: int, last: int) -> bool:
+    """Whether a number in `ordered` lies in (after, last]."""
+    index = bisect_right(ordered, after)
+    return index < len(ordered) and ordered[index] <= last
 
 
 _METHODS = {

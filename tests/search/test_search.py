@@ -66,7 +66,9 @@ def test_phrases_keep_the_stop_words_between_their_words(client, phrase_index):
 
 
 def test_relevance_puts_more_and_title_matches_first(client, newsroom):
-    ArticleFactory(title="Doelman gezocht", body="Een doelman, nog een doelman en weer een doelman.", published_at=when(3))
+    ArticleFactory(
+        title="Doelman gezocht", body="Een doelman, nog een doelman en weer een doelman.", published_at=when(3)
+    )
     indexing.index_pending()
     # Four times in the text; in the title and the body; once (doelmannen) in the body.
     assert titles(api(client, q="doelman")) == [
