@@ -119,13 +119,13 @@ def analyze(text: str) -> list[str]:
     return [token.text for token in dutch_analyzer()(text)]
 
 
-_TOKENS = re.compile(TOKEN_PATTERN)
+TOKENS = re.compile(TOKEN_PATTERN)
 
 
 def words_in_place(text: str) -> list[tuple[str, int]]:
     """The analyzed words of a text with their positions; stop words are left out but keep
     their places, as they do in the index."""
-    words = map(normalize_word, _TOKENS.findall(text))
+    words = map(normalize_word, TOKENS.findall(text))
     return [(word, position) for position, word in enumerate(words) if word is not None]
 
 
@@ -169,4 +169,4 @@ class PairTokenizer(Tokenizer):
 def terms(text: str) -> list[str]:
     """The analyzer's words without its token objects (stop words left out): a third of the
     cost where only the words matter, as when comparing articles for stories."""
-    return [word for word in map(normalize_word, _TOKENS.findall(text)) if word is not None]
+    return [word for word in map(normalize_word, TOKENS.findall(text)) if word is not None]

@@ -5,11 +5,9 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from whoosh.highlight import ContextFragmenter, Formatter, highlight
-
 from articles import selectors
 from articles.models import Club, Player
-from search.analysis import dutch_analyzer, fold, stem
+from search.analysis import TOKENS, fold, normalize_word, stem
 from search.backend import get_backend
 from search.query import QueryError, parse, query_terms
 from search.schema import build_schema, source_key
@@ -25,35 +23,64 @@ def schema():
     return _schema
 
 
-class MarkFormatter(Formatter):
-    """Matched words in <mark>, everything else HTML-escaped: a snippet is always safe to show."""
-
-    between = " … "
-
-    def _text(self, text):
-        return html.escape(text, quote=False)
-
-    def format_token(self, text, token, replace=False):
-        return f"<mark>{html.escape(self._text_of(text, token, replace), quote=False)}</mark>"
-
-    @staticmethod
-    def _text_of(text, token, replace):
-        return token.text if replace else text[token.startchar : token.endchar]
+SNIPPET_CHARS = 220
+SNIPPET_BEFORE = 60  # characters of context before the first marked word
 
 
 def snippet(text: str, terms: set[str], fallback: str) -> str:
-    if terms and text:
-        fragment = highlight(
-            text,
-            terms,
-            dutch_analyzer(),
-            ContextFragmenter(maxchars=220, surround=70),
-            MarkFormatter(),
-            top=2,
-        )
-        if fragment:
-            return fragment
-    return html.escape(fallback, quote=False)
+    """About 220 characters of `text` around the densest run of the query's words, those words
+    in <mark> and everything else HTML-escaped, so a snippet is always safe to show. Words are
+    compared as the index compares them (search.analysis.normalize_word), so "strafschoppen"
+    marks for "strafschop". Without a match, the escaped `fallback` (the teaser)."""
+    hits = [match for match in TOKENS.finditer(text or "") if normalize_word(match.group()) in terms] if terms else []
+    if not hits:
+        return html.escape(fallback, quote=False)
+    # The window holding the most matches, starting at one of them.
+    best, best_count, end_index = 0, 0, 0
+    for index, hit in enumerate(hits):
+        end_index = max(end_index, index)
+        while end_index + 1 < len(hits) and hits[end_index + 1].end() - hit.start() <= SNIPPET_CHARS - SNIPPET_BEFORE:
+            end_index += 1
+        if end_index - index + 1 > best_count:
+            best, best_count = index, end_index - index + 1
+    start = _word_start(text, max(hits[best].start() - SNIPPET_BEFORE, 0))
+    end = max(_word_end(text, min(start + SNIPPET_CHARS, len(text))), hits[best].end())
+    while text[start].isspace():
+        start += 1
+    while text[end - 1].isspace():
+        end -= 1
+    parts = ["… " if start > 0 else ""]
+    position = start
+    for hit in hits[best:]:
+        if hit.end() > end:
+            break
+        parts += [
+            html.escape(text[position : hit.start()], quote=False),
+            "<mark>",
+            html.escape(hit.group(), quote=False),
+            "</mark>",
+        ]
+        position = hit.end()
+    parts += [html.escape(text[position:end], quote=False), " …" if end < len(text) else ""]
+    return "".join(parts).strip()
+
+
+def _word_start(text: str, position: int) -> int:
+    """`position`, moved forward to the start of a word if it falls inside one."""
+    if position == 0 or not text[position - 1].isalnum():
+        return position
+    while position < len(text) and text[position].isalnum():
+        position += 1
+    return position
+
+
+def _word_end(text: str, position: int) -> int:
+    """`position`, moved back to the end of a word if it falls inside one."""
+    if position >= len(text) or not text[position].isalnum():
+        return position
+    while position > 0 and text[position - 1].isalnum():
+        position -= 1
+    return position
 
 
 def resolve_entity(field: str, value: str) -> str | None:

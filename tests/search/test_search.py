@@ -5,6 +5,7 @@ import pytest
 from articles.models import Article
 from search import indexing
 from search.backend import get_backend
+from search.searching import snippet
 from tests.factories import ArticleFactory
 from tests.search.conftest import titles, when
 
@@ -214,3 +215,18 @@ def test_search_command(newsroom, capsys):
     assert data["count"] == 2
     with pytest.raises(CommandError, match="aanhalingsteken"):
         call_command("search", '"oeps')
+
+
+def test_snippet_shows_the_densest_passage_cut_at_words():
+    opening = "In de eerste helft gebeurde weinig. " * 5
+    body = (
+        opening + "Toen kreeg de doelman een rode kaart na een strafschop. De strafschoppen waren raak." + " Stil." * 40
+    )
+    text = snippet(body, {"doelman", "strafschop"}, "teaser")
+    assert text.startswith("… ") and text.endswith(" …")
+    assert "<mark>doelman</mark> een rode kaart na een <mark>strafschop</mark>. De <mark>strafschoppen</mark>" in text
+    assert "eerste helft" not in text.replace("… ", "", 1)[:20]  # not from the opening's start
+    assert len(text.replace("<mark>", "").replace("</mark>", "")) <= 230
+    words = body.split()
+    assert text.split()[1].strip(".") in {word.strip(".") for word in words}  # whole words only
+    assert snippet("Niets hier.", {"doelman"}, "Een <teaser>") == "Een &lt;teaser&gt;"
