@@ -43,7 +43,13 @@ def article_list(articles: QuerySet[Article]) -> QuerySet[Article]:
     return articles.defer(*LIST_DEFERRED)
 
 
-def articles_for_club(club: Club) -> QuerySet[Article]:
+def articles_for_club(club: Club, newest_first=False) -> QuerySet[Article]:
+    """The club's articles. With `newest_first`, written as "id IN (the club's links)": SQLite
+    then walks the date index and stops at a page, where the join reads all ~2,000 articles of
+    a big club to sort them (10 ms against 22 at 100,000 articles); the join counts faster."""
+    if newest_first:
+        links = ArticleClub.objects.filter(club=club, state=LinkState.LINKED).values("article_id")
+        return article_list(published_articles()).filter(pk__in=links).order_by("-published_at", "-id")
     return article_list(published_articles()).filter(club_links__club=club, club_links__state=LinkState.LINKED)
 
 
