@@ -72,8 +72,9 @@ def _filtered_page(request, articles, players=None, cache_key=None, articles_to_
     filterset = EntityArticleFilter(request.GET or None, queryset=articles, players=players)
     if cache_key:
         counted = None
-        if articles_to_count is not None:
-            counted = EntityArticleFilter(request.GET or None, queryset=articles_to_count, players=players).qs
+        if articles_to_count is not None:  # the same filters, applied as filterset.qs applies them
+            valid = filterset.is_bound and filterset.is_valid()  # invalid filters list everything
+            counted = filterset.filter_queryset(articles_to_count) if valid else articles_to_count
         page = _page(request, filterset.qs, f"{cache_key}:{request.GET.urlencode()}", counted)
     else:
         page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
