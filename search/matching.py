@@ -60,14 +60,13 @@ class Evaluator:
         return self._term(query.fieldname, query.text, query.boost, within)
 
     def _and(self, query: wq.And, within) -> dict[int, float]:
-        """The rarest part first; a later part is read only where the ones before matched when
-        they matched few of its documents (then most of its blocks are skipped)."""
+        """The rarest part first; a later part is scored only where the ones before matched (and
+        when they matched few of its documents, most of its blocks are not even read)."""
         wanted = sorted((q for q in query.subqueries if not isinstance(q, wq.Not)), key=self._cost)
         unwanted = [q.query for q in query.subqueries if isinstance(q, wq.Not)]
         result = within  # None (everything), a set of allowed documents, or scores so far
         for part in wanted:
-            narrow = result is not None and len(result) * NARROW_RATIO < self._cost(part)
-            scores = self.scores(part, result if narrow else None)
+            scores = self.scores(part, result)
             if result is None:
                 result = scores
             elif isinstance(result, dict):
@@ -163,12 +162,14 @@ class Evaluator:
             avgfl = self.searcher.avg_field_length(field) or 1
             # bm25 = idf * tf * (K1 + 1) / (tf + K1 * (1 - B) + K1 * B * length / avgfl)
             top, base, per_length = idf * (K1 + 1), K1 * (1 - B), K1 * B / avgfl
+        # Blocks are worth skipping only when the candidates are few against the word's postings.
+        skip_blocks = within is not None and len(within) * NARROW_RATIO < self.searcher.doc_frequency(field, text)
         result = {}
         for leaf, offset in self.leaves:
             if (field, tbytes) not in leaf:
                 continue
             lengths = columns.lengths(leaf, field) if scored else None
-            local = _local(within, offset, leaf) if within is not None else None
+            local = _local(within, offset, leaf) if skip_blocks else None
             segment = {}
             for ids, weights, values in _blocks(leaf, field, tbytes, local, with_values=positions is not None):
                 if positions is not None:
@@ -181,20 +182,18 @@ class Evaluator:
                             if within is None or offset + doc in within
                         }
                     )
+                postings = zip(ids, weights, strict=False)
+                if within is not None:
+                    postings = [(doc, tf) for doc, tf in postings if offset + doc in within]
                 if scored:
                     segment.update(
-                        {
-                            offset + doc: top * tf / (tf + base + per_length * lengths[doc])
-                            for doc, tf in zip(ids, weights, strict=False)
-                        }
+                        {offset + doc: top * tf / (tf + base + per_length * lengths[doc]) for doc, tf in postings}
                     )
                 else:
-                    segment.update(dict.fromkeys([offset + doc for doc in ids], 0.0))
+                    segment.update(dict.fromkeys([offset + doc for doc, _tf in postings], 0.0))
             for doc in leaf.deleted_docs_set:  # deleted documents keep their postings until a merge
                 segment.pop(offset + doc, None)
             result.update(segment)
-        if within is not None:
-            return {doc: score for doc, score in result.items() if doc in within}
         return result
 
 
