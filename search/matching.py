@@ -46,8 +46,8 @@ class Evaluator:
         if isinstance(query, wq.And):
             sets = sorted((self.documents(q) for q in query.subqueries), key=len)
             return sets[0].intersection(*sets[1:]) if sets else set()
-        if isinstance(query, wq.Term):
-            return set(self._term(query.fieldname, query.text, 1.0))
+        if type(query) in _METHODS:  # an excluded phrase, too, is matched as a phrase is here
+            return set(self.scores(query))
         return set(self.searcher.docs_for_query(query))
 
     def all_documents(self, within=None) -> dict[int, float]:

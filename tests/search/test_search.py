@@ -58,6 +58,8 @@ def test_phrases_keep_the_stop_words_between_their_words(client, phrase_index):
     # no phrase of it.
     assert titles(api(client, q='"0-2 in Brugge"')) == ["Genk wint met 0-2 bij Cercle"]
     assert titles(api(client, q='"0-2 Brugge"')) == []
+    assert "Genk wint met 0-2 bij Cercle" not in titles(api(client, q='doelmannen -"0-2 in Brugge"'))
+    assert "Genk wint met 0-2 bij Cercle" in titles(api(client, q='doelmannen -"0-2 Brugge"'))
     # Longer phrases: every word pair in its place.
     assert titles(api(client, q='"enige doelpunt in München"')) == ["Leão scoort voor Milan"]
     assert titles(api(client, q='"enige doelpunt in Milan"')) == []
