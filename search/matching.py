@@ -19,7 +19,7 @@ from search.query import WordsInPlace
 
 B = 0.75
 K1 = 1.2
-NARROW_RATIO = 8  # read a part only where others matched when they matched 1/8 of it or less
+NARROW_RATIO = 8  # skip a word's blocks without candidates when they are under 1/8 of its postings
 
 
 class Evaluator:
@@ -66,13 +66,7 @@ class Evaluator:
         unwanted = [q.query for q in query.subqueries if isinstance(q, wq.Not)]
         result = within  # None (everything), a set of allowed documents, or scores so far
         for part in wanted:
-            scores = self.scores(part, result)
-            if result is None:
-                result = scores
-            elif isinstance(result, dict):
-                result = {doc: score + scores[doc] for doc, score in result.items() if doc in scores}
-            else:
-                result = {doc: score for doc, score in scores.items() if doc in result}
+            result = _both(result, self.scores(part, result))
             if not result:
                 return {}
         if not isinstance(result, dict):
@@ -123,11 +117,7 @@ class Evaluator:
         scores, positions = within, []
         for word, at in sorted(words_at, key=lambda word_at: self.searcher.doc_frequency(field, word_at[0])):
             found = {}
-            word_scores = self._term(field, word, query.boost, scores, positions=found)
-            if scores is None or not isinstance(scores, dict):
-                scores = word_scores
-            else:
-                scores = {doc: score + word_scores[doc] for doc, score in scores.items() if doc in word_scores}
+            scores = _both(scores, self._term(field, word, query.boost, scores, positions=found))
             if not scores:
                 return {}
             positions.append((found, at))
@@ -152,7 +142,8 @@ class Evaluator:
     def _term(self, field: str, text, boost: float, within=None, positions=None) -> dict[int, float]:
         """The word's BM25 score in each document (in `within`, if given); fills `positions`,
         if given, with where the word stands in those documents."""
-        if field not in self.schema or not self.searcher.doc_frequency(field, text):
+        frequency = self.searcher.doc_frequency(field, text) if field in self.schema else 0
+        if not frequency:
             return {}
         fieldobj = self.schema[field]
         tbytes = fieldobj.to_bytes(text)
@@ -163,7 +154,8 @@ class Evaluator:
             # bm25 = idf * tf * (K1 + 1) / (tf + K1 * (1 - B) + K1 * B * length / avgfl)
             top, base, per_length = idf * (K1 + 1), K1 * (1 - B), K1 * B / avgfl
         # Blocks are worth skipping only when the candidates are few against the word's postings.
-        skip_blocks = within is not None and len(within) * NARROW_RATIO < self.searcher.doc_frequency(field, text)
+        skip_blocks = within is not None and len(within) * NARROW_RATIO < frequency
+        decode = fieldobj.format.decode_positions if positions is not None else None
         result = {}
         for leaf, offset in self.leaves:
             if (field, tbytes) not in leaf:
@@ -173,7 +165,6 @@ class Evaluator:
             segment = {}
             for ids, weights, values in _blocks(leaf, field, tbytes, local, with_values=positions is not None):
                 if positions is not None:
-                    decode = fieldobj.format.decode_positions
                     found = zip(ids, values, strict=False)
                     positions.update(
                         {
@@ -195,6 +186,16 @@ class Evaluator:
                 segment.pop(offset + doc, None)
             result.update(segment)
         return result
+
+
+def _both(so_far, scores: dict[int, float]) -> dict[int, float]:
+    """Documents in both: `so_far` is None (no limit yet), a set of allowed documents, or the
+    scores of the parts before, which add up."""
+    if so_far is None:
+        return scores
+    if isinstance(so_far, dict):
+        return {doc: score + scores[doc] for doc, score in so_far.items() if doc in scores}
+    return {doc: score for doc, score in scores.items() if doc in so_far}
 
 
 def _local(documents, offset: int, leaf) -> list[int]:

@@ -232,3 +232,43 @@ def test_snippet_shows_the_densest_passage_cut_at_words():
     words = body.split()
     assert text.split()[1].strip(".") in {word.strip(".") for word in words}  # whole words only
     assert snippet("Niets hier.", {"doelman"}, "Een <teaser>") == "Een &lt;teaser&gt;"
+
+
+def test_long_posting_lists_read_by_block_agree_with_whoosh(db):
+    """300 articles share a word (three posting blocks); three of them also carry a rare word,
+    one in each block, and one of those is then removed from the index. The AND reads only the
+    blocks holding a candidate, and its matches are exactly what Whoosh's own matcher finds."""
+    from whoosh import query as wq
+
+    from articles.services import set_status
+    from search.matching import Evaluator
+    from search.query import parse
+    from search.searching import schema
+
+    articles = [
+        ArticleFactory(
+            title=f"Verslag {n}",
+            body=f"Een wedstrijd {'met de zeldzaam scheidsrechter ' if n % 120 == 7 else ''}vol kansen.",
+        )
+        for n in range(300)
+    ]
+    indexing.index_pending()
+    rare = [article for n, article in enumerate(articles) if n % 120 == 7]
+    set_status([rare[1].pk], Article.Status.HIDDEN)
+    indexing.index_pending()
+
+    searcher = get_backend().searcher()
+    assert searcher.doc_frequency("text", "wedstrijd") == 300  # deleted documents still counted
+    for text in ("zeldzaam wedstrijd", '"zeldzaam scheidsrechter"', "wedstrijd -zeldzaam"):
+        query = parse(text, schema())
+        found = Evaluator(searcher).scores(query)
+        whoosh_query = (
+            wq.And([wq.Term("text", "zeldzaam"), wq.Term("text", "scheidsrechter")]) if '"' in text else query
+        )
+        expected = set(searcher.docs_for_query(whoosh_query))
+        assert set(found) == expected, text
+    ids = {
+        int(searcher.stored_fields(doc)["id"])
+        for doc in Evaluator(searcher).scores(parse("zeldzaam wedstrijd", schema()))
+    }
+    assert ids == {rare[0].pk, rare[2].pk}
