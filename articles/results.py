@@ -11,6 +11,7 @@ that ties it to two linked clubs in one of the ways Dutch sports writing reports
 Sentences about half-time, live scores, penalty shoot-outs or extra time are skipped.
 """
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from articles.models import Article, ArticleClub, LinkState, MatchResult
 
+_DIGIT = re.compile(r"\d")
 _SENTENCES = re.compile(r"[^.!?\n]+(?:[.!?]+(?=\s|$)|$)|[^\n]+", re.MULTILINE)
 # Words that make a score something other than a final result.
 _NOT_FINAL = re.compile(
@@ -84,12 +86,16 @@ def _score(kind: str, a: int, b: int, x: int, y: int, prep: str | None) -> Score
 def find_scores(text: str, club_mentions) -> list[Score]:
     """Scores in `text`, given the club mentions found in it (objects with start, end, entity_id)."""
     mentions = sorted(club_mentions, key=lambda m: m.start)
-    if len(mentions) < 2 or not any(c.isdigit() for c in text):
+    if len(mentions) < 2 or not _DIGIT.search(text):
         return []
+    starts = [m.start for m in mentions]
     scores = []
     for sentence in _SENTENCES.finditer(text):
         start, end = sentence.span()
-        inside = [m for m in mentions if start <= m.start and m.end <= end]
+        first = bisect.bisect_left(starts, start)
+        if first + 1 >= len(starts) or starts[first + 1] >= end:
+            continue  # fewer than two club mentions in this sentence (most of a long text)
+        inside = [m for m in mentions[first : bisect.bisect_left(starts, end)] if m.end <= end]
         if len({m.entity_id for m in inside}) < 2 or _NOT_FINAL.search(sentence.group()):
             continue
         # The sentence with each club mention replaced by a numbered placeholder.

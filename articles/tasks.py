@@ -9,8 +9,9 @@ from datetime import timedelta
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
+from whoosh.index import LockError
 
-from articles import feeds, http, ingest, linking, related, stories
+from articles import feeds, http, ingest, landing, linking
 from articles.models import Source
 
 logger = logging.getLogger(__name__)
@@ -76,12 +77,13 @@ def ingest_entry(self, source_id: int, entry: dict) -> str | None:
 @shared_task
 def articles_landed(article_ids: list[int]) -> None:
     """Everything derived from new or changed articles: links, stories, related lists, index copies."""
-    from search.indexing import request_indexing
+    landing.after_landing(article_ids)
 
-    linking.relink_ids(article_ids)
-    stories.assign_stories(article_ids)
-    request_indexing()  # eager runs index now, so the related lists below see these articles too
-    related.refresh(article_ids)
+
+# A held index lock is worth waiting for: the lists need the new articles in the index.
+@shared_task(autoretry_for=(LockError,), retry_backoff=5, retry_backoff_max=300, max_retries=5)
+def relate_landed(article_ids: list[int]) -> int:
+    return landing.relate_landed(article_ids)
 
 
 @shared_task

@@ -27,6 +27,7 @@ def fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+# With PyStemmer installed (a dependency) this is the C build of the same Snowball algorithm.
 _stemmer = snowballstemmer.stemmer("dutch")
 
 

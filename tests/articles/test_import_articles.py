@@ -82,3 +82,28 @@ def test_demo_file_holds_forty_dutch_articles_that_all_import(capsys):
 def test_missing_file_is_a_clear_error():
     with pytest.raises(CommandError, match="no such file"):
         call_command("import_articles", "/nonexistent/articles.jsonl")
+
+
+@pytest.mark.django_db(transaction=True)  # real commits: each batch's follow-up runs as in production
+def test_related_lists_of_an_import_find_the_import_own_similar_articles(tmp_path):
+    """Related lists are computed after the import's index run: more-like-this then finds an
+    article imported a line earlier. These two name no club, so nothing but their text relates
+    them (no story, no club timeline)."""
+    scheidsrechter = "De scheidsrechter floot een omstreden strafschop na tussenkomst van de videoref. "
+    path = tmp_path / "a.jsonl"
+    path.write_text(
+        "\n".join(
+            [
+                line(url="https://a.example/1", title="Videoref grijpt in", body=scheidsrechter * 3),
+                line(url="https://a.example/2", title="Omstreden strafschop", body=scheidsrechter * 2, source="B"),
+                line(url="https://a.example/3", title="Weerbericht", body="Morgen regent het in het hele land."),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    call_command("import_articles", str(path))
+    first, second, weather = (Article.objects.get(url=f"https://a.example/{n}") for n in (1, 2, 3))
+    assert first.story_id is None or first.story_id != second.story_id
+    assert second.pk in first.related_ids
+    assert first.pk in second.related_ids
+    assert first.pk not in weather.related_ids

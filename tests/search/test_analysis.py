@@ -35,3 +35,25 @@ def test_scorelines_stay_searchable(text, token):
 
 def test_single_digits_are_kept():
     assert "7" in analyze("rugnummer 7")
+
+
+def test_the_compiled_stemmer_stems_as_snowballs_own_python_does():
+    """The analyzer stems with PyStemmer (C) when installed; its stems must be the Snowball Dutch
+    stemmer's, word for word, or an index and its queries would drift apart on an upgrade."""
+    import json
+    from pathlib import Path
+
+    import snowballstemmer
+    from snowballstemmer.dutch_stemmer import DutchStemmer
+
+    from search.analysis import TOKENS, fold
+
+    demo = Path(__file__).resolve().parents[2] / "articles" / "data" / "demo_articles.jsonl"
+    words = set()
+    for line in demo.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        words.update(fold(w.lower()) for w in TOKENS.findall(f"{record['title']} {record['body']}") if w.isalpha())
+    assert len(words) > 900
+    compiled, python = snowballstemmer.stemmer("dutch"), DutchStemmer()
+    assert type(compiled).__module__ == "Stemmer"  # the C build is the one in use
+    assert [w for w in sorted(words) if compiled.stemWord(w) != python.stemWord(w)] == []

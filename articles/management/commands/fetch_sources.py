@@ -1,8 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from articles import feeds
+from articles import feeds, landing
 from articles.models import Source
-from search import indexing
 
 
 class Command(BaseCommand):
@@ -17,7 +16,7 @@ class Command(BaseCommand):
         if source and not sources:
             raise CommandError(f"no source with id {source} and a feed URL")
         failed = 0
-        with indexing.deferred():  # one index run after all sources, not one per article
+        with landing.in_bulk():  # one index run after all sources, then the related lists
             failed = self._fetch(sources)
         if failed:
             raise CommandError(f"{failed} source(s) failed")

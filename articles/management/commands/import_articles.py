@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from articles import landing
 from articles.importing import import_lines
-from search import indexing
 
 
 class Command(BaseCommand):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
-        with path.open(encoding="utf-8", errors="replace") as lines, indexing.deferred():
+        with path.open(encoding="utf-8", errors="replace") as lines, landing.in_bulk():
             report = import_lines(lines)
         summary = ", ".join(f"{count} {name}" for name, count in report.counts.items())
         self.stdout.write(f"articles: {summary}, {len(report.errors)} failed")
