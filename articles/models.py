@@ -59,6 +59,19 @@ class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Article.Status.PUBLISHED, duplicate_of__isnull=True)
 
+    def published_among(self, ids) -> list["Article"]:
+        """The published articles among these ids (a page's handful), in no particular order.
+
+        Found by primary key alone and checked in Python. With the status in the WHERE clause,
+        SQLite, which keeps no statistics unless ANALYZE runs, walks the status index over every
+        published article instead of fetching the few rows asked for: 16 ms at 100,000 articles
+        for the 20 results of a search page, against well under one."""
+        articles = self.filter(pk__in=list(ids)).order_by()  # sorting by date would walk that index too
+        names, deferring = articles.query.deferred_loading
+        if names and not deferring:  # after only(): load what the check reads, not a query per row
+            articles = articles.only(*names, "status", "duplicate_of")
+        return [article for article in articles if article.is_published]
+
     def published_between(self, since=None, until=None):
         """Articles published on or after `since` and on or before `until` (dates; either may be None)."""
         articles = self
@@ -173,6 +186,11 @@ class Article(models.Model):
     def story_size(self) -> int:
         """Articles in its story (itself at least): the count a teaser shows."""
         return max(self.story.article_count, 1) if self.story_id else 1
+
+    @property
+    def is_published(self) -> bool:
+        """What ArticleQuerySet.published() selects: published and not a duplicate."""
+        return self.status == self.Status.PUBLISHED and self.duplicate_of_id is None
 
     @property
     def is_index_stale(self):

@@ -126,7 +126,7 @@ def refresh(article_ids) -> int:
     A mate keeps its text and club part (its words did not change); only who shares its story
     did. Returns how many lists were written."""
     published = Article.objects.published()
-    articles = list(published.filter(pk__in=list(article_ids)).only("pk", "title", "body", "story_id", "published_at"))
+    articles = Article.objects.only("pk", "title", "body", "story_id", "published_at").published_among(article_ids)
     ids = {article.pk for article in articles}
     members = _story_members({article.story_id for article in articles if article.story_id})
     lists = compute(articles, members)

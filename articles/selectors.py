@@ -31,11 +31,14 @@ def linked_players() -> Prefetch:
 LIST_DEFERRED = ["body", "body_html", "related_ids"]
 
 
+def with_relations(articles: QuerySet[Article]) -> QuerySet[Article]:
+    """Articles with their source, story and linked entities loaded, as pages show them."""
+    return articles.select_related("source", "story").prefetch_related(linked_clubs(), linked_players())
+
+
 def published_articles() -> QuerySet[Article]:
     """Published, non-duplicate articles with their source, story and linked entities loaded."""
-    return (
-        Article.objects.published().select_related("source", "story").prefetch_related(linked_clubs(), linked_players())
-    )
+    return with_relations(Article.objects.published())
 
 
 def article_list(articles: QuerySet[Article]) -> QuerySet[Article]:
@@ -60,8 +63,8 @@ def articles_for_player(player: Player) -> QuerySet[Article]:
 def related_lookup(articles) -> dict[int, dict]:
     """{id: {id, url, title}} for every article named in the given articles' related lists."""
     ids = {pk for article in articles for pk in article.related_ids}
-    found = Article.objects.published().filter(pk__in=ids).values("id", "url", "title")
-    return {row["id"]: row for row in found}
+    found = Article.objects.only("url", "title").published_among(ids)
+    return {article.pk: {"id": article.pk, "url": article.url, "title": article.title} for article in found}
 
 
 def clubs_with_counts() -> QuerySet[Club]:

@@ -50,9 +50,13 @@ class Teaser:
         )
 
 
-def _teasers(articles) -> list[Teaser]:
+def _teaser_rows(articles):
     fields = ["pk", "slug", "title", "teaser", "published_at", "story_id", "source__name", "story__article_count"]
-    return [Teaser.of(article) for article in articles.select_related("source", "story").only(*fields)]
+    return articles.select_related("source", "story").only(*fields)
+
+
+def _teasers(articles) -> list[Teaser]:
+    return [Teaser.of(article) for article in _teaser_rows(articles)]
 
 
 def generation() -> int:
@@ -101,8 +105,8 @@ def related(article: Article) -> list[Teaser]:
 
     def build():
         # No ORDER BY: the stored order is the ranking, and sorting by date made SQLite scan.
-        chosen = Article.objects.published().filter(pk__in=article.related_ids).order_by()
-        found = {t.pk: t for t in _teasers(chosen)}
+        chosen = _teaser_rows(Article.objects.order_by()).published_among(article.related_ids)
+        found = {t.pk: Teaser.of(t) for t in chosen}
         return [found[pk] for pk in article.related_ids if pk in found]
 
     return cached(f"related:{article.pk}", build) if article.related_ids else []

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from articles import selectors
-from articles.models import Club, Player
+from articles.models import Article, Club, Player
 from search.analysis import TOKENS, fold, normalize_word, stem
 from search.backend import get_backend
 from search.query import QueryError, parse, query_terms
@@ -151,7 +151,8 @@ class SearchResults:
         if stop <= offset:
             return []
         page = self._fetch(offset, stop - offset, with_facets=False)
-        articles = selectors.published_articles().in_bulk([hit.id for hit in page.hits])
+        chosen = selectors.with_relations(Article.objects).published_among(hit.id for hit in page.hits)
+        articles = {article.pk: article for article in chosen}
         return [
             Result(articles[hit.id], hit.score, snippet(articles[hit.id].body, self.terms, articles[hit.id].teaser))
             for hit in page.hits

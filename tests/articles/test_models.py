@@ -53,3 +53,13 @@ def test_slug_comes_from_the_title():
     article = ArticleFactory(title="Club Brugge wint de topper: 3-1!")
     assert article.slug == "club-brugge-wint-de-topper-3-1"
     assert article.get_absolute_url() == f"/articles/{article.pk}/club-brugge-wint-de-topper-3-1/"
+
+
+def test_published_among_leaves_out_hidden_and_duplicate_articles_in_one_query(django_assert_num_queries):
+    shown, hidden = ArticleFactory(), ArticleFactory(status=Article.Status.HIDDEN)
+    duplicate = ArticleFactory(duplicate_of=shown)
+    ids = [shown.pk, hidden.pk, duplicate.pk, 987654]
+    with django_assert_num_queries(1):  # after only(), the check's own fields come along
+        found = Article.objects.only("title").published_among(ids)
+        assert [article.title for article in found] == [shown.title]
+    assert {a.pk for a in Article.objects.published()} == {a.pk for a in Article.objects.published_among(ids)}
