@@ -2,11 +2,11 @@
 related lists.
 
 An article from a feed gets all of it at once. Bulk work (an import, a fetch run) wraps itself
-in `in_bulk()`: links and stories still follow each batch, since the next batch's stories build
-on them, but the index is written once at the end and the related lists are computed after
-that. Then more-like-this also finds the other articles of the same import, and one
-more-like-this per article (tens of milliseconds in a large index) no longer sets the pace of
-the import.
+in `in_bulk()`: articles are then linked and put in stories a batch at a time (one article at a
+time costs about ten times as much: each call loads the candidates it compares with), the index
+is written once at the end, and the related lists are computed after that. Then more-like-this
+also finds the other articles of the same run, and one more-like-this per article (tens of
+milliseconds in a large index) no longer sets the pace of the run.
 """
 
 import threading
@@ -17,41 +17,66 @@ from django.db import transaction
 from articles import linking, related, stories
 from search import indexing
 
+LANDING_BATCH = 100  # articles linked and put in stories together during a bulk run
 RELATED_BATCH = 250  # articles whose related lists are written in one transaction
 
 _bulk = threading.local()
 
 
 def after_landing(article_ids: list[int]) -> None:
-    linking.relink_ids(article_ids)
-    stories.assign_stories(article_ids)
-    waiting = getattr(_bulk, "waiting", None)
-    if waiting is not None:
-        waiting.extend(article_ids)
+    run = getattr(_bulk, "run", None)
+    if run is not None:
+        run.landed(article_ids)
         return
+    _link_and_story(article_ids)
     indexing.request_indexing()  # eager runs index now, so the related lists below see these articles too
     related.refresh(article_ids)
 
 
+def _link_and_story(article_ids: list[int]) -> None:
+    linking.relink_ids(article_ids)
+    stories.assign_stories(article_ids)
+
+
+class _BulkRun:
+    def __init__(self):
+        self.unlinked: list[int] = []
+        self.done: list[int] = []
+
+    def landed(self, article_ids: list[int]) -> None:
+        self.unlinked.extend(article_ids)
+        if len(self.unlinked) >= LANDING_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        batch, self.unlinked = self.unlinked, []
+        if batch:
+            _link_and_story(batch)
+            self.done.extend(batch)
+
+
 @contextmanager
 def in_bulk():
-    """Index once at the end, then compute the related lists of every article that landed.
+    """Link and story in batches, index once at the end, then compute the related lists.
 
-    Only work run in this thread waits: with a Celery worker, each batch's follow-up runs there
-    in full, as it does for a single article."""
-    if getattr(_bulk, "waiting", None) is not None:  # inside another bulk run: that one finishes up
+    Only work run in this thread waits: with a Celery worker, each article's follow-up runs
+    there in full, as it does outside a bulk run."""
+    if getattr(_bulk, "run", None) is not None:  # inside another bulk run: that one finishes up
         yield
         return
-    _bulk.waiting = waiting = []
+    _bulk.run = run = _BulkRun()
     try:
         with indexing.deferred():
-            yield
+            try:
+                yield
+            finally:
+                run.flush()  # what landed is committed: it gets its links and story whatever happened
     finally:
-        _bulk.waiting = None
-        if waiting:
+        _bulk.run = None
+        if run.done:
             from articles import tasks
 
-            transaction.on_commit(lambda: tasks.relate_landed.delay(waiting))
+            transaction.on_commit(lambda: tasks.relate_landed.delay(run.done))
 
 
 def relate_landed(article_ids: list[int]) -> int:

@@ -254,3 +254,23 @@ def test_conditional_get_sends_validators_and_a_304_parses_nothing(feed_server):
     assert headers["if-none-match"] == '"v1"'
     assert headers["if-modified-since"] == "Sat, 14 Nov 2026 19:00:00 GMT"
     assert "newsdesk" in headers["user-agent"]
+
+
+@pytest.mark.django_db(transaction=True)  # real commits: a fetch run lands its articles as in production
+def test_a_fetch_run_links_every_article_puts_it_in_a_story_and_relates_it(feed_server):
+    """fetch_sources links and stories articles in batches and relates them at the end of the
+    run: the last, incomplete batch must land too."""
+    from tests.factories import ClubFactory
+
+    ClubFactory(name="KRC Genk", aliases=["Genk"])
+    ClubFactory(name="KVC Westerlo", aliases=["Westerlo"])
+    match = "KRC Genk won zaterdag met 2-0 van KVC Westerlo. Twee doelpunten na de rust beslisten de wedstrijd."
+    for name in ("a", "b"):
+        entry = {"title": f"Genk wint van Westerlo ({name})", "link": f"https://{name}.example/1"}
+        feed_server.route(f"/{name}.xml", rss([{**entry, "content": f"<p>{match}</p><p>Verslag van {name}.</p>"}]))
+        source_for(feed_server, f"/{name}.xml", name=f"Bron {name}")
+    call_command("fetch_sources")
+    first, second = Article.objects.order_by("pk")
+    assert {link.club.name for link in first.club_links.select_related("club")} == {"KRC Genk", "KVC Westerlo"}
+    assert first.story_id is not None and first.story_id == second.story_id
+    assert second.pk in first.related_ids and first.pk in second.related_ids
