@@ -123,11 +123,21 @@ def analyze(text: str) -> list[str]:
 TOKENS = re.compile(TOKEN_PATTERN)
 
 
+_last_analysed: tuple = (None, [])
+
+
 def words_in_place(text: str) -> list[tuple[str, int]]:
     """The analyzed words of a text with their positions; stop words are left out but keep
-    their places, as they do in the index."""
+    their places, as they do in the index. The last text's words are kept: the index's word
+    pairs and word counts are both made from the same text of one document."""
+    global _last_analysed
+    last_text, last_words = _last_analysed
+    if last_text is text:
+        return last_words
     words = map(normalize_word, TOKENS.findall(text))
-    return [(word, position) for position, word in enumerate(words) if word is not None]
+    found = [(word, position) for position, word in enumerate(words) if word is not None]
+    _last_analysed = (text, found)
+    return found
 
 
 def word_pairs(words: list[tuple[str, int]], frequent=None) -> list[str]:

@@ -8,6 +8,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
@@ -96,7 +97,8 @@ def rebuild(progress=None, chunk: int = 1000) -> int:
     # For a large archive, one writer process per core, each writing its own segment: twice the
     # speed of one writer. A small one is quicker written here than by forked processes.
     procs = (os.cpu_count() or 1) if len(ids) >= PARALLEL_FROM else 1
-    writer = backend.open_index(generation).writer(procs=procs, limitmb=256, multisegment=procs > 1)
+    limit = settings.NEWSDESK_INDEX_WRITER_MB
+    writer = backend.open_index(generation).writer(procs=procs, limitmb=limit, multisegment=procs > 1)
     try:
         for start in range(0, len(ids), chunk):
             for article in _indexable(ids[start : start + chunk]):

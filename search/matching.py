@@ -19,6 +19,7 @@ from search.query import WordsInPlace
 
 B = 0.75
 K1 = 1.2
+SCORING_FIELD = "words"  # "text" without positions (search.schema.WordCounts); older indexes lack it
 NARROW_RATIO = 8  # skip a word's blocks without candidates when they are under 1/8 of its postings
 
 
@@ -29,6 +30,8 @@ class Evaluator:
         self.searcher = searcher
         self.schema = searcher.schema
         self.leaves = searcher.reader().leaf_readers()
+        counted = self.schema[SCORING_FIELD].format if SCORING_FIELD in self.schema else None
+        self._counted = getattr(counted, "frequent", frozenset())  # words with positions-free postings
 
     # --- what callers ask ------------------------------------------------------------------
     def scores(self, query, within=None) -> dict[int, float]:
@@ -142,6 +145,11 @@ class Evaluator:
     def _term(self, field: str, text, boost: float, within=None, positions=None) -> dict[int, float]:
         """The word's BM25 score in each document (in `within`, if given); fills `positions`,
         if given, with where the word stands in those documents."""
+        # A frequent word's postings without positions, where the index has them (same documents
+        # and counts; scored with text's lengths); otherwise, and for positions, text's own.
+        postings_field = field
+        if field == "text" and positions is None and text in self._counted:
+            postings_field = SCORING_FIELD
         frequency = self.searcher.doc_frequency(field, text) if field in self.schema else 0
         if not frequency:
             return {}
@@ -163,7 +171,9 @@ class Evaluator:
             lengths = columns.lengths(leaf, field) if scored else None
             local = _local(within, offset, leaf) if skip_blocks else None
             segment = {}
-            for ids, weights, values in _blocks(leaf, field, tbytes, local, with_values=positions is not None):
+            source = postings_field if (postings_field, tbytes) in leaf else field
+            postings = _blocks(leaf, source, tbytes, local, with_values=positions is not None)
+            for ids, weights, values in postings:
                 if positions is not None:
                     found = zip(ids, values, strict=False)
                     positions.update(

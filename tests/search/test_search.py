@@ -272,3 +272,30 @@ def test_long_posting_lists_read_by_block_agree_with_whoosh(db):
         for doc in Evaluator(searcher).scores(parse("zeldzaam wedstrijd", schema()))
     }
     assert ids == {rare[0].pk, rare[2].pk}
+
+
+def test_frequent_words_are_scored_from_positions_free_postings_exactly_as_whoosh_scores_text(db, monkeypatch):
+    """Frequent words are scored from `words` (their postings without positions), rarer ones
+    from `text`; either way the scores must be Whoosh's own BM25F over `text`: same term
+    frequencies, same lengths (stop words not counted)."""
+    from search.matching import Evaluator
+    from search.query import parse
+    from search.searching import schema
+
+    for n in range(30):
+        ArticleFactory(
+            title=f"Verslag {n}",
+            body="De doelman had een blessure. " * (n % 4 + 1)
+            + "Het was een en ander van niets. " * (n % 7)
+            + ("Een scheur in de kruisband. " * (n % 3) if n % 10 == 0 else ""),
+        )
+    monkeypatch.setattr(indexing, "frequent_words", lambda: frozenset({"doelman", "blessur", "verslag"}))
+    indexing.rebuild()
+    searcher = get_backend().searcher()
+    assert searcher.doc_frequency("words", "doelman") == 30  # frequent: positions-free postings too
+    assert searcher.doc_frequency("words", "kruisband") == 0  # rare: text only
+    for text in ("doelman", "doelman blessure", "doelman kruisband", "kruisband OR verslag"):
+        query = parse(text, schema())
+        expected = {hit.docnum: hit.score for hit in searcher.search(query, limit=None)}
+        found = Evaluator(searcher).scores(query)
+        assert found == pytest.approx(expected, rel=1e-6), text
