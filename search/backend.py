@@ -188,12 +188,15 @@ class WhooshBackend(SearchBackend):
         except LockError:
             raise LockError(f"the search index stayed locked for {WRITE_TIMEOUT} s") from None
         try:
+            # An index written before a field was added lacks it: leave the field out until
+            # rebuild_index writes a generation with the current schema.
+            known = set(ix.schema.names())
             with writer.searcher() as searcher:  # one searcher for all deletes, not one per call
                 for article_id in deleted_ids:
                     writer.delete_by_term("id", str(article_id), searcher=searcher)
                 for document in documents:
                     writer.delete_by_term("id", document["id"], searcher=searcher)
-                    writer.add_document(**document)
+                    writer.add_document(**{name: value for name, value in document.items() if name in known})
             writer.commit()
         except BaseException:
             writer.cancel()

@@ -134,3 +134,24 @@ def test_rebuild_while_searches_run_every_search_answers():
     assert failures == []
     assert len(answers) > 10
     assert set(answers) == {100}  # every search saw a whole index (limit 100 of 300 matches)
+
+
+def test_an_index_written_before_a_field_was_added_still_takes_new_articles(db):
+    """After an upgrade that adds an index field, articles keep being indexed into the old
+    generation (without that field) until rebuild_index writes one with it."""
+    from whoosh import index as whoosh_index
+
+    from search.query import parse
+    from search.schema import build_schema
+
+    backend = get_backend()
+    generation = backend.new_generation()
+    older = build_schema()
+    older.remove("words")
+    whoosh_index.create_in(str(generation), older)
+    backend.swap_in(generation)
+    article = ArticleFactory(title="Doelman redt de punten", body="De doelman hield alles tegen.")
+    indexing.index_pending()
+    assert backend.document_ids() == {article.pk}
+    assert "words" not in backend.searcher().schema
+    assert [hit.id for hit in backend.search(parse("doelmannen", schema())).hits] == [article.pk]
