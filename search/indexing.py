@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 BATCH = 500
 PARALLEL_FROM = 20_000  # articles from which a rebuild writes with several processes
-FREQUENT_SHARE = 0.02  # a word in this share of the articles or more has its phrases kept as pairs
+FREQUENT_SHARE = 0.02  # a word in this share of the articles or more is "frequent" (see frequent_words)
 MIN_SAMPLE = 1000
 REQUEST_KEY = "newsdesk:index-requested"
 
@@ -123,8 +123,9 @@ def rebuild(progress=None, chunk: int = 1000) -> int:
 
 def frequent_words(sample: int = 5000, share: float = FREQUENT_SHARE) -> frozenset[str]:
     """Words in at least `share` of the articles, judged on an even sample of them: the words
-    whose phrases the index keeps as word pairs (search.analysis.PairTokenizer). A small archive
-    has none; its phrases are checked by position, cheaply."""
+    whose phrases the index keeps as word pairs (search.analysis.PairTokenizer) and whose
+    postings it keeps again without positions for scoring (search.schema.WordCounts). A small
+    archive has none; its short posting lists are read from `text` alone, cheaply."""
     ids = list(selectors.published_articles().order_by("pk").values_list("pk", flat=True))
     if len(ids) < MIN_SAMPLE:
         return frozenset()

@@ -19,7 +19,7 @@ from search.query import WordsInPlace
 
 B = 0.75
 K1 = 1.2
-SCORING_FIELD = "words"  # "text" without positions (search.schema.WordCounts); older indexes lack it
+SCORING_FIELD = "words"  # text's frequent words without positions (search.schema.WordCounts); older indexes lack it
 NARROW_RATIO = 8  # skip a word's blocks without candidates when they are under 1/8 of its postings
 
 
