@@ -2,12 +2,30 @@
 to sort by. The text itself is not stored: snippets are cut from the database's copy."""
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 
 from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
-from whoosh.formats import Format
+from whoosh.formats import Format, Positions
 
-from search.analysis import PairTokenizer, dutch_analyzer, fold, spelling_analyzer, words_in_place
+from search.analysis import PairTokenizer, dutch_analyzer, fold, spelling_analyzer, word_pairs, words_in_place
+
+
+class PlacedWords(Positions):
+    """`text`'s postings with positions, made from the Dutch analyzer's words without its token
+    objects (search.analysis.words_in_place gives the same words at the same positions).
+
+    A rebuild analyses 40 million words; Whoosh's token stream costs a Token update, a filter
+    call and two dictionary updates per word, and each field ran it again over the same text.
+    `words_in_place` remembers the last text, so `text`, `pairs` and `words` of one document
+    share one analysis."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        places = defaultdict(list)
+        for word, position in words_in_place(value):
+            places[word].append(position)
+        boost = self.field_boost
+        encode = self.encode
+        return ((word, len(found), len(found) * boost, encode(found)) for word, found in places.items())
 
 
 class WordCounts(Format):
@@ -28,7 +46,7 @@ class WordCounts(Format):
         self.options = options
 
     def __eq__(self, other):
-        return isinstance(other, WordCounts) and other.frequent == self.frequent
+        return type(other) is type(self) and other.frequent == self.frequent
 
     __hash__ = None  # compared by value, like PairTokenizer
 
@@ -49,6 +67,28 @@ class WordCounts(Format):
         raise NotImplementedError("the frequency is the posting's weight")
 
 
+class PairCounts(WordCounts):
+    """The `pairs` field's postings: pairs of frequent words (search.analysis.PairTokenizer,
+    which still reads them in queries) with their frequency as weight and no value, made
+    without a token object per pair."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        counts = Counter(word_pairs(words_in_place(value), self.frequent))
+        return ((pair, count, count * self.field_boost, b"") for pair, count in counts.items())
+
+
+def _text_field(analyzer) -> TEXT:
+    field = TEXT(analyzer=analyzer, phrase=True)  # the analyzer still reads queries
+    field.format = PlacedWords(field_boost=field.format.field_boost)
+    return field
+
+
+def _pairs_field(frequent_words) -> TEXT:
+    field = TEXT(analyzer=PairTokenizer(frequent_words), phrase=False)
+    field.format = PairCounts(frequent_words)
+    return field
+
+
 def _scoring_field(analyzer, frequent_words) -> TEXT:
     field = TEXT(analyzer=analyzer, phrase=False)
     field.format = WordCounts(frequent_words)
@@ -62,11 +102,11 @@ def build_schema(frequent_words=frozenset()) -> Schema:
         id=ID(stored=True, unique=True),
         # What a query searches: the title (twice, so its words weigh more) and the body in one
         # field, so a word is one posting list, not two to merge per query.
-        text=TEXT(analyzer=analyzer, phrase=True),
+        text=_text_field(analyzer),
         # The frequent words of `text` without positions, for scoring (see WordCounts).
         words=_scoring_field(analyzer, frequent_words),
         # "rood kaart", "rood _ wit": pairs of frequent words, for phrases (see PairTokenizer)
-        pairs=TEXT(analyzer=PairTokenizer(frequent_words), phrase=False),
+        pairs=_pairs_field(frequent_words),
         title=TEXT(analyzer=analyzer, phrase=True),  # for titel:
         spell=TEXT(analyzer=spelling_analyzer(), phrase=False),  # titles' words, for suggestions
         clubs=KEYWORD(commas=True, lowercase=True, sortable=True),
@@ -82,19 +122,20 @@ def source_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", fold(name.lower())) or "bron"
 
 
-def document_for(article) -> dict:
-    """The index document of an article loaded with selectors.published_articles()."""
-    text = f"{article.title}\n{article.title}\n{article.body}"
+def document_for(pk, *, title, body, published_at, source, story, clubs, players) -> dict:
+    """The index document of an article: its fields as plain values, its linked clubs' and
+    players' slugs, its source's name and its story's slug (or None)."""
+    text = f"{title}\n{title}\n{body}"
     return {
-        "id": str(article.pk),
+        "id": str(pk),
         "text": text,
         "pairs": text,
         "words": text,
-        "title": article.title,
-        "spell": article.title,
-        "clubs": ",".join(link.club.slug for link in article.linked_clubs),
-        "players": ",".join(link.player.slug for link in article.linked_players),
-        "source": source_key(article.source.name),
-        "story": article.story.slug if article.story_id else "",
-        "published": article.published_at,
+        "title": title,
+        "spell": title,
+        "clubs": ",".join(clubs),
+        "players": ",".join(players),
+        "source": source_key(source),
+        "story": story or "",
+        "published": published_at,
     }

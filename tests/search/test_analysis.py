@@ -57,3 +57,23 @@ def test_the_compiled_stemmer_stems_as_snowballs_own_python_does():
     compiled, python = snowballstemmer.stemmer("dutch"), DutchStemmer()
     assert type(compiled).__module__ == "Stemmer"  # the C build is the one in use
     assert [w for w in sorted(words) if compiled.stemWord(w) != python.stemWord(w)] == []
+
+
+def test_text_postings_are_the_dutch_analyzers_words_at_their_places():
+    """`text` makes its postings from words_in_place, not from the analyzer's token stream; they
+    must be the same words, positions (stop words keep their places), counts and weights, or
+    phrases and scores would differ from what queries, analysed by the analyzer, expect."""
+    import json
+    from pathlib import Path
+
+    from whoosh.formats import Positions
+
+    from search.analysis import dutch_analyzer
+    from search.schema import PlacedWords
+
+    demo = Path(__file__).resolve().parents[2] / "articles" / "data" / "demo_articles.jsonl"
+    texts = [json.loads(line)["body"] for line in demo.read_text(encoding="utf-8").splitlines()[:40]]
+    texts.append("De 2-1 van Leão, de 3 – 0 van München: het was de ploeg van de ploegen, 0-2 en 0-2.")
+    analyzer = dutch_analyzer()
+    for text in texts:
+        assert sorted(PlacedWords().word_values(text, analyzer)) == sorted(Positions().word_values(text, analyzer))

@@ -96,6 +96,20 @@ def test_fielded_terms(client, newsroom):
     assert set(titles(api(client, q="bron:doelpunt-nu topper"))) == {"Vanaken beslist de topper"}
 
 
+def test_a_rejected_club_link_leaves_the_clubs_results(client, newsroom):
+    from articles.models import ArticleClub, LinkState
+
+    link = ArticleClub.objects.get(article__title="Vanaken beslist de topper", club__slug="anderlecht")
+    link.state = LinkState.REJECTED
+    link.save()
+    indexing.index_pending()
+    assert set(titles(api(client, q="club:anderlecht topper"))) == {"Club Brugge klopt Anderlecht in de topper"}
+    assert set(titles(api(client, q="club:club-brugge topper"))) == {
+        "Club Brugge klopt Anderlecht in de topper",
+        "Vanaken beslist de topper",
+    }
+
+
 def test_filters_and_sort(client, newsroom):
     assert set(titles(api(client, q="topper", club="club-brugge"))) == {
         "Club Brugge klopt Anderlecht in de topper",

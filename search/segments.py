@@ -1,0 +1,188 @@
+"""A segment writer for rebuilds: the same index files as Whoosh's own writer, written a term
+at a time instead of a posting at a time.
+
+Whoosh's SegmentWriter puts every posting (340 an article here) into one list of tuples, sorts
+it, spills it to disk a pickled posting at a time when it outgrows its memory limit, merges the
+spills back, and hands the postings one by one to the codec, which checks, appends and looks up
+the document's length for each. At 100,000 articles that is 34 million postings through five
+Python calls each. Here postings are kept per term as they arrive (documents come in order, so
+each term's list is already sorted), only the terms are sorted, spills are a pickle per term,
+and the codec gets each term's postings a block (128) at a time.
+"""
+
+import heapq
+import pickle
+import tempfile
+from array import array
+from itertools import groupby
+from operator import itemgetter
+
+from whoosh.codec.whoosh3 import W3FieldWriter
+from whoosh.writing import SegmentWriter
+
+TERM_BYTES = 300  # a term's key, dictionary entry and three empty lists, roughly
+POSTING_BYTES = 8  # a document number and a weight in their arrays
+VALUE_BYTES = 45  # a bytes object and its list slot, besides its length
+
+
+class TermPool:
+    """Postings grouped by (field, term), each as (document numbers, weights, values) in the
+    order added; when its estimated size passes `limitmb`, it spills them to a run file sorted
+    by term, and reading them back merges the runs term by term."""
+
+    def __init__(self, folder, limitmb: int):
+        self.folder = folder
+        self.limit = limitmb * 2**20
+        self.size = 0
+        self.terms: dict[tuple[str, bytes], tuple[array, array, list]] = {}
+        self.runs = []
+        self.fieldnames = set()  # what Whoosh's pool offers its callers
+
+    def add(self, item) -> None:
+        """One posting (fieldname, term bytes, document number, weight, value bytes)."""
+        fieldname, tbytes, docnum, weight, value = item
+        postings = self.terms.get((fieldname, tbytes))
+        if postings is None:
+            postings = self.terms[(fieldname, tbytes)] = (array("I"), array("f"), [])
+            self.fieldnames.add(fieldname)
+            self.size += TERM_BYTES + len(tbytes)
+        postings[0].append(docnum)
+        postings[1].append(weight)
+        self.size += POSTING_BYTES
+        if value:  # as Whoosh's postings writer: a format without values keeps none
+            postings[2].append(value)
+            self.size += VALUE_BYTES + len(value)
+        if self.size > self.limit:
+            self.save()
+
+    def save(self) -> None:
+        if not self.terms:
+            return
+        run = tempfile.TemporaryFile(dir=self.folder)  # noqa: SIM115 - read at the end, closed by cleanup()
+        dump = pickle.Pickler(run, pickle.HIGHEST_PROTOCOL).dump
+        for key in sorted(self.terms):
+            dump((key, *self.terms[key]))
+        run.seek(0)
+        self.runs.append(run)
+        self.terms = {}
+        self.size = 0
+
+    def sorted_terms(self):
+        """((fieldname, term bytes), ids, weights, values) in term order."""
+        if not self.runs:
+            return ((key, *self.terms[key]) for key in sorted(self.terms))
+        self.save()
+        merged = heapq.merge(*map(_read_run, self.runs), key=itemgetter(0))  # stable: runs in order
+        return (_joined(key, parts) for key, parts in groupby(merged, key=itemgetter(0)))
+
+    def cleanup(self) -> None:
+        for run in self.runs:
+            run.close()  # a TemporaryFile is deleted on close
+        self.runs = []
+        self.terms = {}
+
+    # SegmentWriter calls these on its pool at the end; the postings are read by sorted_terms.
+    def iter_postings(self):
+        for (fieldname, tbytes), ids, weights, values in self.sorted_terms():
+            value_at = values.__getitem__ if values else lambda _n: b""
+            for n, docnum in enumerate(ids):
+                yield fieldname, tbytes, docnum, weights[n], value_at(n)
+
+
+def _read_run(run):
+    load = pickle.Unpickler(run).load  # noqa: S301 - our own run file
+    while True:
+        try:
+            yield load()
+        except EOFError:
+            return
+
+
+def _joined(key, parts):
+    _key, ids, weights, values = next(parts)
+    for _same, more_ids, more_weights, more_values in parts:
+        ids += more_ids
+        weights += more_weights
+        values += more_values
+    return key, ids, weights, values
+
+
+class RebuildWriter(SegmentWriter):
+    """A SegmentWriter whose pool is a TermPool and whose postings reach the codec a block at a
+    time. Writes one new segment; for building a fresh index generation, not for merging."""
+
+    def __init__(self, ix, limitmb: int = 256, **kwargs):
+        super().__init__(ix, limitmb=limitmb, **kwargs)
+        self.pool = TermPool(ix.storage.folder, limitmb)
+
+    def _flush_segment(self):
+        self.perdocwriter.close()
+        lengths = self.per_document_reader()
+        try:
+            _write_terms(self.fieldwriter, self.schema, lengths, self.pool.sorted_terms(), self.docnum)
+        finally:
+            lengths.close()
+        self.fieldwriter.close()
+
+    def finish_segment(self):
+        """Write this writer's documents as a finished segment without committing it: a
+        rebuild's parallel parts each make one, and the parent commits them all together."""
+        return self._finalize_segment()
+
+    def commit_segments(self, segments) -> None:
+        """Make `segments` (from other writers on this index) the index's segments, in one TOC
+        write under this writer's lock."""
+        self._check_state()
+        try:
+            self._close_segment()
+            self._commit_toc(list(self.segments) + list(segments))
+        finally:
+            self._finish()
+
+
+def _write_terms(fieldwriter, schema, lengths, terms, doc_count: int) -> None:
+    if not isinstance(fieldwriter, W3FieldWriter):  # another codec: Whoosh's own, a posting at a time
+        fieldwriter.add_postings(schema, lengths, _postings(terms))
+        return
+    field = None
+    for (fieldname, tbytes), ids, weights, values in terms:
+        if fieldname != field:
+            if field is not None:
+                fieldwriter.finish_field()
+            field = fieldname
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            of_doc = lengths.doc_field_length_reader(fieldname)
+            field_lengths = [of_doc(docnum) for docnum in range(doc_count)]
+        fieldwriter.start_term(tbytes)
+        _add_blocks(fieldwriter._postwriter, ids, weights, values, field_lengths)
+        fieldwriter.finish_term()
+    if field is not None:
+        fieldwriter.finish_field()
+
+
+def _add_blocks(postwriter, ids, weights, values, field_lengths) -> None:
+    """What W3PostingsWriter.add_posting does for each posting, for a block of them at once: a
+    full block is written when a next posting arrives, the last one is left for
+    finish_postings (which may inline it)."""
+    limit = postwriter._blocklimit
+    if values and len(values) != len(ids):  # some postings without a value: not a real format
+        for n, docnum in enumerate(ids):
+            postwriter.add_posting(docnum, weights[n], values[n] if n < len(values) else b"", field_lengths[docnum])
+        return
+    for start in range(0, len(ids), limit):
+        if start:
+            postwriter._write_block()
+        block = ids[start : start + limit]
+        postwriter._ids = block
+        postwriter._weights = weights[start : start + limit]
+        postwriter._values = values[start : start + limit] if values else []
+        postwriter._maxweight = max(0, max(postwriter._weights))  # add_posting starts from 0
+        found = [length for length in map(field_lengths.__getitem__, block) if length]
+        postwriter._minlength = min(found) if found else None
+        postwriter._maxlength = max(found) if found else 0
+
+
+def _postings(terms):
+    for (fieldname, tbytes), ids, weights, values in terms:
+        for n, docnum in enumerate(ids):
+            yield fieldname, tbytes, docnum, weights[n], values[n] if values else b""
