@@ -59,9 +59,10 @@ class TermPool:
         if not self.terms:
             return
         run = tempfile.TemporaryFile(dir=self.folder)  # noqa: SIM115 - read at the end, closed by cleanup()
-        dump = pickle.Pickler(run, pickle.HIGHEST_PROTOCOL).dump
+        # A pickle per term, each with its own pickler: one pickler for the run would remember
+        # every object it wrote, and its unpickler every object it read, the whole run.
         for key in sorted(self.terms):
-            dump((key, *self.terms[key]))
+            pickle.dump((key, *self.terms[key]), run, pickle.HIGHEST_PROTOCOL)
         run.seek(0)
         self.runs.append(run)
         self.terms = {}
@@ -90,10 +91,9 @@ class TermPool:
 
 
 def _read_run(run):
-    load = pickle.Unpickler(run).load  # noqa: S301 - our own run file
     while True:
         try:
-            yield load()
+            yield pickle.load(run)  # noqa: S301 - our own run file
         except EOFError:
             return
 
