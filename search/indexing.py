@@ -126,9 +126,10 @@ def rebuild(progress=None, chunk: int = 1000) -> int:
     limit = settings.NEWSDESK_INDEX_WRITER_MB
     ix = backend.open_index(generation)
     writer = RebuildWriter(ix, limitmb=limit)  # holds the new generation's lock throughout
+    parts = _parallel_parts(len(ids))
     try:
-        if _parallel_parts(len(ids)) > 1:
-            writer.commit_segments(_write_in_parallel(ix, ids, _parallel_parts(len(ids)), limit, chunk, progress))
+        if parts > 1:
+            writer.commit_segments(_write_in_parallel(ix, ids, parts, limit, chunk, progress))
         else:
             with _young_collections_only():
                 done = 0
@@ -169,7 +170,7 @@ def _write_articles(writer, ids, chunk):
         part = ids[start : start + chunk]
         for document in _documents(part).values():
             writer.add_document(**document)
-        gc.collect(1)  # the chunk's garbage (model instances and their caches)
+        gc.collect(1)  # the chunk's garbage (its queries' objects)
         yield len(part)
 
 

@@ -36,7 +36,6 @@ class TermPool:
         self.size = 0
         self.terms: dict[tuple[str, bytes], tuple[array, array, list]] = {}
         self.runs = []
-        self.fieldnames = set()  # what Whoosh's pool offers its callers
 
     def add(self, item) -> None:
         """One posting (fieldname, term bytes, document number, weight, value bytes)."""
@@ -44,7 +43,6 @@ class TermPool:
         postings = self.terms.get((fieldname, tbytes))
         if postings is None:
             postings = self.terms[(fieldname, tbytes)] = (array("I"), array("f"), [])
-            self.fieldnames.add(fieldname)
             self.size += TERM_BYTES + len(tbytes)
         postings[0].append(docnum)
         postings[1].append(weight)
@@ -82,13 +80,6 @@ class TermPool:
         self.runs = []
         self.terms = {}
 
-    # SegmentWriter calls these on its pool at the end; the postings are read by sorted_terms.
-    def iter_postings(self):
-        for (fieldname, tbytes), ids, weights, values in self.sorted_terms():
-            value_at = values.__getitem__ if values else lambda _n: b""
-            for n, docnum in enumerate(ids):
-                yield fieldname, tbytes, docnum, weights[n], value_at(n)
-
 
 def _read_run(run):
     while True:
@@ -114,6 +105,8 @@ class RebuildWriter(SegmentWriter):
     def __init__(self, ix, limitmb: int = 256, **kwargs):
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = TermPool(ix.storage.folder, limitmb)
+        if not isinstance(self.fieldwriter, W3FieldWriter):  # _add_blocks fills its blocks
+            raise TypeError(f"RebuildWriter writes Whoosh's W3 codec, not {type(self.codec).__name__}")
 
     def _flush_segment(self):
         self.perdocwriter.close()
@@ -141,9 +134,6 @@ class RebuildWriter(SegmentWriter):
 
 
 def _write_terms(fieldwriter, schema, lengths, terms, doc_count: int) -> None:
-    if not isinstance(fieldwriter, W3FieldWriter):  # another codec: Whoosh's own, a posting at a time
-        fieldwriter.add_postings(schema, lengths, _postings(terms))
-        return
     field = None
     for (fieldname, tbytes), ids, weights, values in terms:
         if fieldname != field:
@@ -165,10 +155,8 @@ def _add_blocks(postwriter, ids, weights, values, field_lengths) -> None:
     full block is written when a next posting arrives, the last one is left for
     finish_postings (which may inline it)."""
     limit = postwriter._blocklimit
-    if values and len(values) != len(ids):  # some postings without a value: not a real format
-        for n, docnum in enumerate(ids):
-            postwriter.add_posting(docnum, weights[n], values[n] if n < len(values) else b"", field_lengths[docnum])
-        return
+    if values and len(values) != len(ids):  # a format's postings all have a value, or none has
+        raise ValueError(f"{len(values)} values for {len(ids)} postings")
     for start in range(0, len(ids), limit):
         if start:
             postwriter._write_block()
@@ -180,9 +168,3 @@ def _add_blocks(postwriter, ids, weights, values, field_lengths) -> None:
         found = [length for length in map(field_lengths.__getitem__, block) if length]
         postwriter._minlength = min(found) if found else None
         postwriter._maxlength = max(found) if found else 0
-
-
-def _postings(terms):
-    for (fieldname, tbytes), ids, weights, values in terms:
-        for n, docnum in enumerate(ids):
-            yield fieldname, tbytes, docnum, weights[n], values[n] if values else b""
