@@ -12,7 +12,7 @@ from whoosh.writing import SegmentWriter
 from search import indexing
 from search.analysis import terms
 from search.backend import get_backend
-from search.schema import build_schema
+from search.schema import build_schema, document_for
 from search.segments import RebuildWriter
 from tests.factories import ArticleFactory
 
@@ -25,20 +25,16 @@ def _documents(count=300):
     start = datetime(2026, 3, 1, tzinfo=UTC)
     for n in range(count):
         record = records[n % len(records)]
-        text = f"{record['title']}\n{record['title']}\n{record['body']} Speeldag {n}."
-        yield {
-            "id": str(n),
-            "text": text,
-            "pairs": text,
-            "words": text,
-            "title": record["title"],
-            "spell": record["title"],
-            "clubs": "club-brugge,ajax" if n % 3 else "",
-            "players": f"speler-{n % 7}",
-            "source": f"bron{n % 4}",
-            "story": f"verhaal-{n // 5}" if n % 2 else "",
-            "published": start + timedelta(hours=n),
-        }
+        yield document_for(
+            n,
+            title=record["title"],
+            body=f"{record['body']} Speeldag {n}.",
+            published_at=start + timedelta(hours=n),
+            source=f"bron {n % 4}",
+            story=f"verhaal-{n // 5}" if n % 2 else None,
+            clubs=["club-brugge", "ajax"] if n % 3 else [],
+            players=[f"speler-{n % 7}"],
+        )
 
 
 def _contents(path):
@@ -102,3 +98,24 @@ def test_a_rebuild_written_by_several_processes_holds_every_article_once(monkeyp
     assert hits.total == 40
     assert steps[-1] == (40, 40)
     assert indexing.compare().clean
+
+
+@pytest.mark.django_db
+def test_a_rebuild_pauses_automatic_cycle_collection_only_while_it_writes(monkeypatch):
+    """Writers work without automatic full collections (search.indexing._young_collections_only);
+    the process they run in (a worker, a shell) gets the collector back as it was."""
+    import gc
+
+    ArticleFactory.create_batch(3)
+    seen = []
+    read = indexing._documents
+    monkeypatch.setattr(indexing, "_documents", lambda ids: seen.append(gc.isenabled()) or read(ids))
+    try:
+        indexing.rebuild()
+        assert seen == [False]
+        assert gc.isenabled()
+        gc.disable()
+        indexing.rebuild()
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()
