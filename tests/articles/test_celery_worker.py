@@ -1,5 +1,6 @@
 """Celery for real: a Redis broker, a worker process started here, and the article on its page."""
 
+import os
 import subprocess
 import sys
 import time
@@ -20,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def broker_url(redis_url):
     """A Redis database of its own, emptied before and after, so no stray message is consumed."""
-    url = redis_url.rsplit("/", 1)[0] + "/15" if redis_url.count("/") > 2 else redis_url + "/15"
+    # TEST_REDIS_DB lets two test runs on one machine (two checkouts) keep out of each other's way.
+    db = os.environ.get("TEST_REDIS_DB", "15")
+    url = redis_url.rsplit("/", 1)[0] + f"/{db}" if redis_url.count("/") > 2 else f"{redis_url}/{db}"
     client = redis.Redis.from_url(url)
     client.flushdb()
     yield url
