@@ -25,6 +25,9 @@ MAX_REDIRECTS = 5
 MAX_FEED_BYTES = 5 * 1024 * 1024
 MAX_PAGE_BYTES = 3 * 1024 * 1024
 CHUNK = 64 * 1024
+# At most this many connections to one host at once, however many threads fetch (the pool
+# blocks the rest until one is free): pages are fetched side by side, politely.
+CONNECTIONS_PER_HOST = 8
 METADATA_ADDRESSES = {
     ipaddress.ip_address("169.254.169.254"),  # AWS, GCP, Azure, OpenStack
     ipaddress.ip_address("169.254.170.2"),  # AWS ECS task metadata
@@ -132,7 +135,8 @@ class GuardedHTTPSConnectionPool(HTTPSConnectionPool):
 def _pool_manager() -> urllib3.PoolManager:
     manager = urllib3.PoolManager(
         num_pools=50,
-        maxsize=4,
+        maxsize=CONNECTIONS_PER_HOST,
+        block=True,
         timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT),
         retries=False,
     )

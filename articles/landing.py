@@ -1,47 +1,145 @@
 """What follows when articles land (stored new or changed): links, stories, index copies and
 related lists.
 
-An article from a feed gets all of it at once. Bulk work (an import, a fetch run) wraps itself
-in `in_bulk()`: articles are then linked and put in stories a batch at a time (one article at a
-time costs about ten times as much: each call loads the candidates it compares with), the index
-is written once at the end, and the related lists are computed after that. Then more-like-this
-also finds the other articles of the same run, and one more-like-this per article (tens of
-milliseconds in a large index) no longer sets the pace of the run.
+The follow-up is recorded on the article itself (`Article.landing`), in the transaction that
+stores it, and done in two stages that anyone may drain, a batch at a time:
+
+1. `settle()`: clubs, players and story for articles in stage LINK (then RELATE). Claimed with
+   SELECT … FOR UPDATE SKIP LOCKED where the database has it, so workers share the work.
+2. `relate()`: related lists for articles in stage RELATE whose index copy is current (more-
+   like-this must find them and the articles they land beside), then SETTLED. An index run
+   asks for it when it has written anything (search.indexing.index_updated).
+
+A landing only asks for a drain (after commit; requests within two seconds share one); a lost
+request, a killed worker or a broker outage leaves the stage on the row, and the periodic
+`sweep()` finishes it. Batches are what make this fast: linking and story assignment load
+their candidates once per call, and one article at a time costs about ten times as much.
+
+Bulk work (an import, a fetch run) wraps itself in `in_bulk()`: its articles are settled a
+batch at a time in the same thread as they land, the index is written once at the end, and the
+related lists follow that index run.
 """
 
+import logging
 import threading
 from contextlib import contextmanager
 
-from django.db import transaction
+from django.core.cache import cache
+from django.db import connection, transaction
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from articles import linking, related, stories
+from articles.bulk import retry_on_deadlock
+from articles.models import Article
 from search import indexing
 
-LANDING_BATCH = 100  # articles linked and put in stories together during a bulk run
+logger = logging.getLogger(__name__)
+
+LANDING_BATCH = 100  # articles linked and put in stories together
 RELATED_BATCH = 250  # articles whose related lists are written in one transaction
+SETTLE_KEY = "newsdesk:settle-requested"
+RELATE_KEY = "newsdesk:relate-requested"
 
 _bulk = threading.local()
 
 
-def after_landing(article_ids: list[int]) -> None:
+def landed(article_ids: list[int]) -> None:
+    """Called once the transaction that stored these articles has committed."""
     run = getattr(_bulk, "run", None)
     if run is not None:
         run.landed(article_ids)
         return
-    _link_and_story(article_ids)
-    indexing.request_indexing()  # eager runs index now, so the related lists below see these articles too
-    related.refresh(article_ids)
+    request_settling()
+
+
+def _request(key: str, task_name: str) -> None:
+    """Queue the drain `task_name` unless one was asked for in the last two seconds."""
+
+    def enqueue():
+        if not cache.add(key, 1, timeout=2):
+            return
+        from articles import tasks
+
+        try:
+            getattr(tasks, task_name).delay()
+        except BrokerUnavailable as exc:
+            # Nothing is lost: the stage is on the rows, and the periodic sweep drains it.
+            cache.delete(key)
+            logger.warning("broker unavailable, %s left to the sweep: %s", task_name, exc)
+
+    transaction.on_commit(enqueue)
+
+
+def request_settling() -> None:
+    _request(SETTLE_KEY, "settle_landed")
+
+
+def request_relating() -> None:
+    _request(RELATE_KEY, "relate_landed")
+
+
+def _claim(queryset, limit: int) -> list[int]:
+    """Up to `limit` ids of `queryset`, locked against other workers' claims where possible."""
+    queryset = queryset.order_by("pk")
+    if connection.features.has_select_for_update_skip_locked:
+        queryset = queryset.select_for_update(skip_locked=True, of=("self",))
+    return list(queryset.values_list("pk", flat=True)[:limit])
 
 
 def _link_and_story(article_ids: list[int]) -> None:
     linking.relink_ids(article_ids)
     stories.assign_stories(article_ids)
+    Article.objects.filter(pk__in=article_ids, landing=Article.Landing.LINK).update(landing=Article.Landing.RELATE)
+
+
+@retry_on_deadlock
+def _settle_batch(limit: int) -> list[int]:
+    with transaction.atomic():
+        ids = _claim(Article.objects.filter(landing=Article.Landing.LINK), limit)
+        if ids:
+            _link_and_story(ids)
+        return ids
+
+
+def settle(limit: int = LANDING_BATCH) -> int:
+    """Link and story every article waiting for it, a batch at a time; returns how many."""
+    cache.delete(SETTLE_KEY)  # a landing from now on asks for a drain of its own
+    done = 0
+    while ids := _settle_batch(limit):
+        done += len(ids)
+        indexing.request_indexing()  # the index run that follows asks for the related lists
+    return done
+
+
+@retry_on_deadlock
+def _relate_batch(limit: int) -> list[int]:
+    with transaction.atomic():
+        waiting = Article.objects.filter(landing=Article.Landing.RELATE).index_stale()
+        ids = _claim(Article.objects.filter(landing=Article.Landing.RELATE).exclude(pk__in=waiting), limit)
+        if ids:
+            related.refresh(ids)
+            Article.objects.filter(pk__in=ids, landing=Article.Landing.RELATE).update(landing=Article.Landing.SETTLED)
+        return ids
+
+
+def relate(limit: int = RELATED_BATCH) -> int:
+    """The related lists of settled articles that the index holds; returns how many."""
+    cache.delete(RELATE_KEY)
+    done = 0
+    while ids := _relate_batch(limit):
+        done += len(ids)
+    return done
+
+
+def sweep() -> dict:
+    """Periodic: finish whatever a lost request, a killed worker or an outage left undone."""
+    # Articles whose index copy is still stale wait for the next index run, which asks for them.
+    return {"settled": settle(), "related": relate()}
 
 
 class _BulkRun:
     def __init__(self):
         self.unlinked: list[int] = []
-        self.done: list[int] = []
 
     def landed(self, article_ids: list[int]) -> None:
         self.unlinked.extend(article_ids)
@@ -51,16 +149,16 @@ class _BulkRun:
     def flush(self) -> None:
         batch, self.unlinked = self.unlinked, []
         if batch:
-            _link_and_story(batch)
-            self.done.extend(batch)
+            retry_on_deadlock(transaction.atomic(_link_and_story))(batch)
 
 
 @contextmanager
 def in_bulk():
-    """Link and story in batches, index once at the end, then compute the related lists.
+    """Link and story in batches as articles land, index once at the end; the related lists
+    follow that index run.
 
-    Only work run in this thread waits: with a Celery worker, each article's follow-up runs
-    there in full, as it does outside a bulk run."""
+    Only work run in this thread waits: with a Celery worker, articles landed by its tasks are
+    drained there, as they are outside a bulk run."""
     if getattr(_bulk, "run", None) is not None:  # inside another bulk run: that one finishes up
         yield
         return
@@ -73,16 +171,3 @@ def in_bulk():
                 run.flush()  # what landed is committed: it gets its links and story whatever happened
     finally:
         _bulk.run = None
-        if run.done:
-            from articles import tasks
-
-            transaction.on_commit(lambda: tasks.relate_landed.delay(run.done))
-
-
-def relate_landed(article_ids: list[int]) -> int:
-    """The related lists of articles that landed in bulk, once the index holds them."""
-    indexing.index_pending()  # usually done already; a worker may take this task first
-    written = 0
-    for start in range(0, len(article_ids), RELATED_BATCH):
-        written += related.refresh(article_ids[start : start + RELATED_BATCH])
-    return written

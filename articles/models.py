@@ -98,6 +98,13 @@ class Article(models.Model):
         PUBLISHED = "published", _("gepubliceerd")
         HIDDEN = "hidden", _("verborgen")
 
+    class Landing(models.IntegerChoices):
+        """What must still follow the article's landing (articles.landing does it)."""
+
+        SETTLED = 0, _("afgewerkt")
+        LINK = 1, _("clubs, spelers en verhaal")
+        RELATE = 2, _("gerelateerde artikels")
+
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="articles", verbose_name=_("bron"))
     url = models.URLField(_("canonieke URL"), max_length=1000, unique=True)
     guid = models.CharField(_("GUID"), max_length=1000, blank=True)
@@ -144,6 +151,9 @@ class Article(models.Model):
     )
     # Filled when the article lands (and when its story changes): pages read it, never compute it.
     related_ids = models.JSONField(_("gerelateerde artikels"), default=list, blank=True)
+    # Set in the transaction that stores (or changes) the article, so no crash, broker outage or
+    # deadlock loses the follow-up: workers drain it in batches, a periodic sweep catches the rest.
+    landing = models.PositiveSmallIntegerField(_("nawerk"), choices=Landing.choices, default=Landing.LINK)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -161,6 +171,7 @@ class Article(models.Model):
             models.Index(fields=["source", "-published_at"], name="article_source_published"),
             models.Index(fields=["story", "-published_at"], name="article_story_published"),
             models.Index(fields=["indexed_at"], name="article_indexed_at"),
+            models.Index(fields=["landing"], condition=Q(landing__gt=0), name="article_landing_due"),
         ]
 
     def __str__(self):

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from articles import landing
 from articles.canonical import canonical_url
 from articles.cleaning import content_hash, make_teaser, normalize_text, sanitize_html, text_to_html
 from articles.models import Article, Source
@@ -130,7 +131,7 @@ def store_draft(d: Draft) -> StoreResult:
         if existing is None:
             raise
         return _update(existing, d)
-    transaction.on_commit(lambda: _articles_landed([article.pk]))
+    transaction.on_commit(lambda: landing.landed([article.pk]))
     return StoreResult(article, Outcome.DUPLICATE if duplicate_of else Outcome.NEW)
 
 
@@ -172,7 +173,7 @@ def store_drafts(drafts: list[Draft]) -> list[StoreResult]:
         results[position] = store_draft(d)
     ids = [article.pk for article in created]
     if ids:
-        transaction.on_commit(lambda: _articles_landed(ids))
+        transaction.on_commit(lambda: landing.landed(ids))
     return [results[position] for position in range(len(drafts))]
 
 
@@ -186,15 +187,10 @@ def _update(article: Article, d: Draft) -> StoreResult:
         setattr(article, name, value)
     article.entry_hash = d.entry_hash or article.entry_hash
     article.fetched_at = timezone.now()
+    article.landing = Article.Landing.LINK  # recorded with the change: its follow-up is due again
     article.save()
-    transaction.on_commit(lambda: _articles_landed([article.pk]))
+    transaction.on_commit(lambda: landing.landed([article.pk]))
     return StoreResult(article, Outcome.UPDATED)
-
-
-def _articles_landed(article_ids: list[int]) -> None:
-    from articles import tasks
-
-    tasks.articles_landed.delay(article_ids)
 
 
 def set_status(article_ids, status: str) -> int:

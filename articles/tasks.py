@@ -7,9 +7,8 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
-from whoosh.index import LockError
 
 from articles import feeds, http, ingest, landing, linking
 from articles.models import Source
@@ -18,10 +17,14 @@ logger = logging.getLogger(__name__)
 
 # A claimed source is not claimed again for this long, even if its fetch task is lost.
 FETCH_LEASE = timedelta(minutes=10)
+# A retry's countdown stays well under the broker's visibility timeout (600 s by default), or
+# Redis would deliver the waiting task to a second worker as if the first had died.
+MAX_COUNTDOWN = 300
 NETWORK_RETRY = {
-    "autoretry_for": (http.NetworkError,),
+    # A dropped database connection is retried too: the task's writes are one transaction each.
+    "autoretry_for": (http.NetworkError, OperationalError, InterfaceError),
     "retry_backoff": 30,
-    "retry_backoff_max": 3600,
+    "retry_backoff_max": MAX_COUNTDOWN,
     "retry_jitter": True,
     "max_retries": 4,
 }
@@ -54,6 +57,8 @@ def fetch_source(self, source_id: int) -> dict:
         if self.request.is_eager:
             return {"error": str(exc)}
         if isinstance(exc, http.RetryAfter):
+            if exc.seconds > MAX_COUNTDOWN:  # the source's own backoff waits longer than a task may
+                return {"error": str(exc)}
             raise self.retry(exc=exc, countdown=exc.seconds) from None
         raise
     except (http.FetchError, feeds.FeedUnreadable) as exc:
@@ -74,16 +79,24 @@ def ingest_entry(self, source_id: int, entry: dict) -> str | None:
     return result.outcome.value
 
 
+# The follow-up of landed articles is recorded on their rows: these drain it in batches. Acked
+# late, so a killed worker's drain is delivered again; the sweep catches anything else.
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def settle_landed() -> int:
+    """Links and stories of every article waiting for them."""
+    return landing.settle()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def relate_landed() -> int:
+    """Related lists of settled articles that the index holds."""
+    return landing.relate()
+
+
 @shared_task
-def articles_landed(article_ids: list[int]) -> None:
-    """Everything derived from new or changed articles: links, stories, related lists, index copies."""
-    landing.after_landing(article_ids)
-
-
-# A held index lock is worth waiting for: the lists need the new articles in the index.
-@shared_task(autoretry_for=(LockError,), retry_backoff=5, retry_backoff_max=300, max_retries=5)
-def relate_landed(article_ids: list[int]) -> int:
-    return landing.relate_landed(article_ids)
+def sweep_landing() -> dict:
+    """Beat, every minute: whatever a lost message, a killed worker or an outage left undone."""
+    return landing.sweep()
 
 
 @shared_task

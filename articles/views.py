@@ -1,8 +1,6 @@
 """Reader-facing pages. Thin: selectors do the reading, templates the showing."""
 
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from articles import related as related_lists
@@ -116,30 +114,3 @@ def story_detail(request, slug):
     story = get_object_or_404(Story.objects.select_related("lead_article"), slug=slug)
     context = {"story": story, "coverage": selectors.story_coverage(story), "latest": sidebars.latest()}
     return render(request, "articles/story_detail.html", context)
-
-
-def healthz(request):
-    """Database, index folder and broker: 200 when all answer, 503 naming what does not."""
-    from django.conf import settings
-
-    checks = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as exc:
-        checks["database"] = f"error: {exc}"
-    index_dir = settings.NEWSDESK_INDEX_DIR
-    checks["index"] = "ok" if index_dir.exists() else f"missing: {index_dir}"
-    if settings.REDIS_URL:
-        try:
-            import redis
-
-            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
-            checks["broker"] = "ok"
-        except Exception as exc:
-            checks["broker"] = f"error: {exc}"
-    else:
-        checks["broker"] = "eager (no REDIS_URL)"
-    healthy = checks["database"] == "ok" and not checks["broker"].startswith("error")
-    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)

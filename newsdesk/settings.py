@@ -10,6 +10,7 @@ from pathlib import Path
 
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from newsdesk.env import env_bool, env_database, env_int, env_list, env_redis_url, env_str
 
@@ -38,11 +39,14 @@ INSTALLED_APPS = [
     "django_filters",
     "rest_framework",
     "drf_spectacular",
+    "newsdesk.apps.NewsdeskConfig",
     "articles",
     "search",
 ]
 
 MIDDLEWARE = [
+    # First, so a database or index that fails anywhere below becomes a Dutch 503 page.
+    "newsdesk.errors.ServiceUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -104,7 +108,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
+# Where collectstatic puts the files WhiteNoise serves (with DJANGO_DEBUG=0, from its manifest).
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT") or VAR_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -122,7 +127,8 @@ REDIS_URL = env_redis_url("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down: pages are served without the cache (logged), never a 500.
+            "BACKEND": "newsdesk.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "newsdesk",
             "TIMEOUT": 300,
@@ -140,9 +146,24 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_IMPORTS = ["newsdesk.health"]
 CELERY_TASK_TIME_LIMIT = env_int("NEWSDESK_TASK_TIME_LIMIT", 300)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Three queues (a plain worker consumes all of them): `fetch` is network waiting (feeds and
+# pages: a thread pool suits it), `index` is the one Whoosh writer (exactly one consumer, so
+# its lock is never fought over), `celery` is the rest (linking, stories, related lists).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("fetch"), Queue("index")]
+CELERY_TASK_ROUTES = {
+    "articles.tasks.fetch_source": {"queue": "fetch"},
+    "articles.tasks.ingest_entry": {"queue": "fetch"},
+    "search.tasks.*": {"queue": "index"},
+}
+# A task taken by a worker that then died (kill -9, power) is delivered again after this long.
+# It must outlast the longest task and retry countdown (NETWORK_RETRY caps both below it).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("NEWSDESK_BROKER_VISIBILITY_TIMEOUT", 600)}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = CELERY_BROKER_TRANSPORT_OPTIONS
 CELERY_BEAT_SCHEDULE = {
     "enqueue-due-sources": {
         "task": "articles.tasks.enqueue_due_sources",
@@ -151,6 +172,16 @@ CELERY_BEAT_SCHEDULE = {
     # Catches whatever an index request missed (a crash, a lost message).
     "sync-search-index": {
         "task": "search.tasks.index_pending",
+        "schedule": crontab(),
+    },
+    # Finishes the follow-up (links, story, related list) a lost message or an outage left.
+    "sweep-landing": {
+        "task": "articles.tasks.sweep_landing",
+        "schedule": crontab(),
+    },
+    # /healthz reports beat's last run from this.
+    "heartbeat": {
+        "task": "newsdesk.health.heartbeat",
         "schedule": crontab(),
     },
 }

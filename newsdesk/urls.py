@@ -4,8 +4,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from articles import api, views
+from articles import api
 from articles.sitemaps import SITEMAPS
+from newsdesk import health
 from search.api import SearchAPIView
 
 router = DefaultRouter()
@@ -23,7 +24,7 @@ urlpatterns = [
     path("api/search/", SearchAPIView.as_view(), name="api-search"),
     path("search/", include("search.urls")),
     path("api/", include(router.urls)),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap-index"),
     path(
         "sitemap-<section>.xml",
@@ -33,3 +34,5 @@ urlpatterns = [
     ),
     path("", include("articles.urls")),
 ]
+
+handler500 = "newsdesk.errors.server_error"

@@ -30,6 +30,10 @@ from search.schema import build_schema
 WRITE_TIMEOUT = 120.0  # seconds a writer waits for another's lock before giving up
 
 
+class IndexUnavailable(Exception):
+    """The live index is missing or cannot be read: search is down, the rest of the site is not."""
+
+
 @dataclass
 class Hit:
     id: int
@@ -103,6 +107,19 @@ class WhooshBackend(SearchBackend):
 
     # --- reading -----------------------------------------------------------------------------
     def searcher(self):
+        try:
+            return self._searcher()
+        except IndexUnavailable:
+            raise
+        except Exception as exc:  # whoosh raises many kinds (EmptyIndexError, OSError, struct errors)
+            self.local.cached = None
+            raise IndexUnavailable(f"{self.root}: {type(exc).__name__}: {exc}") from exc
+
+    def _searcher(self):
+        if not self.current_link.exists():
+            # Reading never creates an index: an empty one would answer "nothing found" for an
+            # archive that has articles. Writers (index_pending, rebuild_index) create it.
+            raise IndexUnavailable(f"no search index at {self.current_link} (run manage.py rebuild_index)")
         generation = self.live_generation()
         cached = getattr(self.local, "cached", None)
         if cached and cached[0] == generation:
@@ -175,7 +192,12 @@ class WhooshBackend(SearchBackend):
         suggestions = searcher.corrector("spell").suggest(word, limit=1, maxdist=2)
         return suggestions[0] if suggestions else None
 
+    def exists(self) -> bool:
+        return self.current_link.exists()
+
     def document_ids(self) -> set[int]:
+        if not self.exists():
+            return set()  # check_index then lists every published article as missing
         searcher = self.searcher()
         return {int(fields["id"]) for fields in searcher.all_stored_fields()}
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connections, transaction
 from django.db.models import F
+from django.dispatch import Signal
 from django.utils import timezone
 
 from articles import selectors
@@ -36,6 +37,10 @@ REQUEST_KEY = "newsdesk:index-requested"
 
 
 _deferral = threading.local()
+
+# Sent after an index run wrote anything: what waits for articles to be searchable (related
+# lists, articles.landing) listens, so search never imports the code that depends on it.
+index_updated = Signal()
 
 
 @contextmanager
@@ -108,6 +113,8 @@ def index_pending() -> int:
         )
         deletions = list(IndexDeletion.objects.order_by("pk").values_list("article_id", flat=True)[:BATCH])
         if not ids and not deletions:
+            if done:
+                index_updated.send(sender=index_pending, count=done)
             return done
         documents = _documents(ids)
         gone = (set(ids) - documents.keys()) | set(deletions)  # hidden, duplicate or deleted

@@ -70,3 +70,22 @@ def require_shared(name: str) -> Path:
     if IN_CI:
         pytest.fail(f"{message}; under CI=true this test must run")
     pytest.skip(reason=message)
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now (for a server a test starts, or one that must be dead)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def http_get(url: str, timeout: float = 10):
+    """(status, headers, body text) of a GET, errors included: tests look at 404s and 503s too."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.headers, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode("utf-8", "replace")

@@ -55,20 +55,38 @@ def test_production_without_secret_key_is_refused():
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+def production(tmp_path, **overrides) -> dict:
+    return {
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_ALLOWED_HOSTS": "voetbal.example.org",
+        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        "REDIS_URL": "redis://127.0.0.1:6379/1",
+        **overrides,
+    }
+
+
 def test_deploy_check_is_clean_with_production_variables(tmp_path):
-    result = run_manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
-        DJANGO_ALLOWED_HOSTS="voetbal.example.org",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
-        REDIS_URL="redis://127.0.0.1:6379/1",
-    )
+    collected = run_manage("collectstatic", "--noinput", "-v0", **production(tmp_path))
+    assert collected.returncode == 0, collected.stderr
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **production(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_check_names_static_files_not_collected(tmp_path):
+    result = run_manage("check", "--deploy", **production(tmp_path))
+    assert result.returncode != 0
+    assert "static files are not collected" in result.stderr
+    assert "collectstatic" in result.stderr
+
+
+def test_deploy_check_names_an_unreachable_database(tmp_path):
+    url = "postgres://postgres@127.0.0.1:9/gone"  # the discard port: nothing answers
+    result = run_manage("check", "--deploy", **production(tmp_path, DATABASE_URL=url))
+    assert result.returncode != 0
+    assert "the database (postgresql, DATABASE_URL) is unreachable" in result.stderr
 
 
 def test_redis_url_switches_broker_and_cache():
@@ -78,6 +96,6 @@ def test_redis_url_switches_broker_and_cache():
         " settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1])"
     )
     with_redis = run_manage("shell", "--no-imports", "-c", code, REDIS_URL="redis://127.0.0.1:6379/3")
-    assert with_redis.stdout.split() == ["redis://127.0.0.1:6379/3", "False", "RedisCache"]
+    assert with_redis.stdout.split() == ["redis://127.0.0.1:6379/3", "False", "ForgivingRedisCache"]
     without = run_manage("shell", "--no-imports", "-c", code)
     assert without.stdout.split()[1:] == ["True", "LocMemCache"]

@@ -7,10 +7,11 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import linking, sidebars, tasks
+from articles import landing, linking, sidebars
 from articles.cleaning import html_to_text, make_teaser
 from articles.models import Article, Story
 from articles.services import store_article
+from search import indexing
 from tests.articles.test_stories import CONTRACT, MATCH_A, MATCH_B
 from tests.factories import ClubFactory, PlayerFactory, SourceFactory
 
@@ -44,7 +45,10 @@ def land(source, text, when) -> Article:
         body_html=html,
         published_at=when,
     )
-    tasks.articles_landed([result.article.pk])
+    # What a worker does after the commit (on_commit hooks do not run inside a test's transaction).
+    landing.settle()
+    indexing.index_pending()
+    landing.relate()
     return Article.objects.get(pk=result.article.pk)
 
 
