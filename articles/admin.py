@@ -12,12 +12,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from articles import curation, services, sidebars, tasks
+from articles import curation, gazetteer, services, sidebars, tasks
 from articles.models import (
     Article,
     ArticleClub,
     ArticlePlayer,
     Club,
+    GazetteerDeletion,
     LinkOrigin,
     LinkState,
     Player,
@@ -277,9 +278,14 @@ class PlayerInline(admin.TabularInline):
 
 
 class GazetteerAdmin(admin.ModelAdmin):
-    """What club and player admins share: alias search, article counts, relinking everything."""
+    """What club and player admins share: alias search, article counts, relinking everything.
+
+    What an editor changes here outlives load_gazetteer (articles/gazetteer.py compares each field
+    with what the file last gave it); a deleted club or player is recorded so the file does not
+    bring it back."""
 
     actions = ["relink_everything"]
+    readonly_fields = ["editor_changes"]
 
     def get_search_results(self, request, queryset, search_term):
         # Aliases live in a JSON list; a text search of its serialized form finds "blauw-zwart".
@@ -290,7 +296,30 @@ class GazetteerAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if change and "slug" in form.changed_data:
+            # Under its old slug the file would add the club or player a second time.
+            gazetteer.record_deletion(self.model, form.initial["slug"])
+        if not change or "slug" in form.changed_data:
+            gazetteer.clear_deletion(self.model, obj.slug)
         sidebars.invalidate()  # club pages are cached whole: a new name or player must show
+
+    def delete_model(self, request, obj):
+        gazetteer.record_deletion(self.model, obj.slug)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for slug in queryset.values_list("slug", flat=True):
+            gazetteer.record_deletion(self.model, slug)
+        super().delete_queryset(request, queryset)
+
+    @admin.display(description=_("door de redactie gewijzigd"))
+    def editor_changes(self, obj):
+        if obj.pk is None:
+            return "—"
+        if obj.shipped is None:
+            return _("alles (niet uit de gazetteer)")
+        names = [str(obj._meta.get_field(name).verbose_name) for name in gazetteer.edited_fields(obj)]
+        return ", ".join(names) or "—"
 
     def get_queryset(self, request):
         linked = Q(article_links__state=LinkState.LINKED)
@@ -314,6 +343,18 @@ class ClubAdmin(GazetteerAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [PlayerInline]
 
+    def save_formset(self, request, form, formset, change):
+        # The player inline edits and deletes players too: record them as the player admin does.
+        for player_form in formset.initial_forms:
+            if player_form in formset.deleted_forms or "slug" in player_form.changed_data:
+                gazetteer.record_deletion(Player, player_form.initial["slug"])
+        super().save_formset(request, form, formset, change)
+        for player in formset.new_objects:
+            gazetteer.clear_deletion(Player, player.slug)
+        for player, changed in formset.changed_objects:
+            if "slug" in changed:
+                gazetteer.clear_deletion(Player, player.slug)
+
     @admin.display(description=_("pagina"))
     def page_link(self, obj):
         return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), _("bekijken"))
@@ -327,6 +368,22 @@ class PlayerAdmin(GazetteerAdmin):
     autocomplete_fields = ["club"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["club"]
+
+
+@admin.register(GazetteerDeletion)
+class GazetteerDeletionAdmin(admin.ModelAdmin):
+    """Clubs and players editors deleted: load_gazetteer leaves them out until this record goes."""
+
+    list_display = ["slug", "kind", "deleted_at"]
+    list_filter = ["kind"]
+    search_fields = ["slug"]
+    readonly_fields = ["kind", "slug", "deleted_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class StoryArticleInline(admin.TabularInline):

@@ -255,6 +255,9 @@ class Club(models.Model):
         blank=True,
         help_text=_("Bv. Anderlechtse, Genkse: enkel gekoppeld voor een woord als spits of trainer."),
     )
+    # What the gazetteer file last gave this club, as the file has it (None: an editor created it).
+    # A field that no longer equals it was changed by an editor, and load_gazetteer keeps it.
+    shipped = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -286,6 +289,8 @@ class Player(models.Model):
         blank=True,
         help_text=_("Korte namen (KDB, CDK): enkel gekoppeld als het artikel de speler of zijn club elders noemt."),
     )
+    # Like Club.shipped; the club is kept by its slug.
+    shipped = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -297,6 +302,28 @@ class Player(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:player", kwargs={"slug": self.slug})
+
+
+class GazetteerDeletion(models.Model):
+    """A club or player an editor deleted in the admin (or gave another slug): load_gazetteer does
+    not bring it back. Deleting this record lets the next load re-create it from the file."""
+
+    class Kind(models.TextChoices):
+        CLUB = "club", _("club")
+        PLAYER = "player", _("speler")
+
+    kind = models.CharField(_("soort"), max_length=10, choices=Kind.choices)
+    slug = models.SlugField(max_length=100)
+    deleted_at = models.DateTimeField(_("verwijderd op"), default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "slug"]
+        verbose_name = _("verwijderde club of speler")
+        verbose_name_plural = _("verwijderde clubs en spelers")
+        constraints = [models.UniqueConstraint(fields=["kind", "slug"], name="gazetteerdeletion_unique")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.slug}"
 
 
 class LinkOrigin(models.TextChoices):

@@ -4,7 +4,8 @@ from django.contrib.auth.models import Group
 from django.db.models import F
 from django.urls import reverse
 
-from articles.models import Article, ArticleClub, LinkOrigin, LinkState, Source, Story
+from articles.models import Article, ArticleClub, GazetteerDeletion, LinkOrigin, LinkState, Source, Story
+from tests.articles.admin_forms import edit_in_admin
 from tests.factories import ArticleFactory, ClubFactory, PlayerFactory, SourceFactory, StoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,6 +20,7 @@ def newsroom():
     story.lead_article = article
     story.save()
     Group.objects.create(name="Redactie")
+    GazetteerDeletion.objects.create(kind=GazetteerDeletion.Kind.PLAYER, slug="oud-speler")
     return {"club": club, "player": player, "story": story, "article": article}
 
 
@@ -181,14 +183,11 @@ def test_an_editor_moving_an_article_pins_it_to_its_story(rf, admin_user, newsro
     assert (article.story_id, article.story_pinned) == (other.pk, True)
 
 
-def test_a_club_renamed_in_the_admin_shows_on_its_cached_page(client, rf, admin_user, newsroom):
+def test_a_club_renamed_in_the_admin_shows_on_its_cached_page(client, admin_client, newsroom):
     from articles.models import Club
 
     club = Club.objects.get(slug="club-brugge")
     assert "Club Brugge" in client.get(club.get_absolute_url()).content.decode()  # now cached
-    club.name = "Club Brugge KV"
-    request = rf.post("/")
-    request.user = admin_user
-    admin.site._registry[Club].save_model(request, club, None, True)
+    edit_in_admin(admin_client, club, name="Club Brugge KV")
     # The heading is inside the cached fragment (the <title> is not).
     assert '<h1 id="club-title">Club Brugge KV</h1>' in client.get(club.get_absolute_url()).content.decode()

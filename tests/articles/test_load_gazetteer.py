@@ -1,10 +1,13 @@
 import json
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from articles.gazetteer import SHIPPED_GAZETTEER
-from articles.models import Club, Player
+from articles.models import Club, GazetteerDeletion, Player
+from tests.articles.admin_forms import edit_in_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +40,7 @@ def test_second_run_changes_nothing(tmp_path, capsys):
     first = snapshot()
     capsys.readouterr()
     call_command("load_gazetteer", str(path))
-    assert "0 created, 0 updated, 3 unchanged" in capsys.readouterr().out
+    assert "0 created, 0 updated, 3 unchanged; kept 0 editor changes" in capsys.readouterr().out
     assert snapshot() == first
 
 
@@ -105,3 +108,162 @@ def test_shipped_gazetteer_is_what_its_sources_build(tmp_path):
     output = tmp_path / "gazetteer.json"
     call_command("build_gazetteer", str(openfootball), "--output", str(output))
     assert output.read_text(encoding="utf-8") == SHIPPED_GAZETTEER.read_text(encoding="utf-8")
+
+
+# Editors' work survives a load: the file is the baseline, what an editor changed in the admin wins.
+
+
+def changed(**edits):
+    """SMALL with some entries changed: changed(anderlecht={"league": "..."})."""
+    data = json.loads(json.dumps(SMALL))
+    for entry in data["clubs"] + data["players"]:
+        entry.update(edits.get(entry["slug"].replace("-", "_"), {}))
+    return data
+
+
+def load(tmp_path, data, capsys):
+    capsys.readouterr()
+    call_command("load_gazetteer", str(write(tmp_path, data)))
+    return capsys.readouterr().out
+
+
+def test_alias_an_editor_adds_in_the_admin_survives_a_load(admin_client, tmp_path, capsys):
+    load(tmp_path, SMALL, capsys)
+    club = Club.objects.get(slug="club-brugge")
+    edit_in_admin(admin_client, club, aliases=["blauw-zwart", "de Blauw-Zwarten"])
+    out = load(tmp_path, SMALL, capsys)
+    assert Club.objects.get(slug="club-brugge").aliases == ["blauw-zwart", "de Blauw-Zwarten"]
+    assert "kept 1 editor changes" in out
+
+
+def test_club_an_editor_renamed_keeps_its_name_and_the_admin_says_so(admin_client, tmp_path, capsys):
+    load(tmp_path, SMALL, capsys)
+    club = Club.objects.get(slug="anderlecht")
+    edit_in_admin(admin_client, club, name="Anderlecht")
+    load(tmp_path, SMALL, capsys)
+    assert Club.objects.get(slug="anderlecht").name == "Anderlecht"
+    page = admin_client.get(reverse("admin:articles_club_change", args=[club.pk])).content.decode()
+    fields = re.search(r'field-editor_changes.*?<div class="readonly">(.*?)</div>', page, re.S)
+    assert fields.group(1) == "naam"
+
+
+def test_alias_an_editor_removed_stays_removed_while_the_file_adds_one(admin_client, tmp_path, capsys):
+    load(tmp_path, SMALL, capsys)
+    club = Club.objects.get(slug="anderlecht")
+    edit_in_admin(admin_client, club, aliases=[])
+    load(tmp_path, changed(anderlecht={"aliases": ["paars-wit", "RSCA"]}), capsys)
+    assert Club.objects.get(slug="anderlecht").aliases == ["RSCA"]
+
+
+def test_shipped_change_to_a_field_no_editor_touched_still_arrives(admin_client, tmp_path, capsys):
+    load(tmp_path, SMALL, capsys)
+    club = Club.objects.get(slug="club-brugge")
+    player = Player.objects.get(slug="hans-vanaken")
+    edit_in_admin(admin_client, club, aliases=["blauw-zwart", "Club"])
+    edit_in_admin(admin_client, player, name="Hans 'Vanaken'")
+    shipped = changed(
+        club_brugge={"name": "Club Brugge KV", "league": "Jupiler Pro League", "aliases": ["blauw-zwart", "Brugge KV"]},
+        hans_vanaken={"club": "anderlecht", "aliases": ["Vanaken"]},
+    )
+    out = load(tmp_path, shipped, capsys)
+    club.refresh_from_db()
+    player.refresh_from_db()
+    assert (club.name, club.league, club.aliases) == (
+        "Club Brugge KV",
+        "Jupiler Pro League",
+        ["blauw-zwart", "Brugge KV", "Club"],
+    )
+    assert (player.name, player.club.slug, player.aliases) == ("Hans 'Vanaken'", "anderlecht", ["Vanaken"])
+    assert "0 created, 2 updated, 1 unchanged; kept 2 editor changes" in out
+
+
+def test_second_load_changes_nothing_and_relinks_nothing(
+    admin_client, tmp_path, capsys, django_capture_on_commit_callbacks
+):
+    # The file renames the club too: the editor's name stays, and only the record of the file moves.
+    shipped = changed(anderlecht={"name": "Royal Sporting Club Anderlecht"})
+    with django_capture_on_commit_callbacks(execute=True):  # the relinks these changes ask for run
+        load(tmp_path, SMALL, capsys)
+        edit_in_admin(admin_client, Club.objects.get(slug="anderlecht"), name="Anderlecht", aliases=["RSCA"])
+        load(tmp_path, shipped, capsys)
+    first = snapshot()
+    with django_capture_on_commit_callbacks() as relinks:
+        out = load(tmp_path, shipped, capsys)
+    assert (first[0][0]["name"], first[0][0]["aliases"]) == ("Anderlecht", ["RSCA"])
+    assert snapshot() == first
+    assert relinks == []
+    assert "0 created, 0 updated, 3 unchanged; kept 2 editor changes" in out
+
+
+def test_shipped_change_only_to_a_field_an_editor_changed_relinks_nothing(
+    admin_client, tmp_path, capsys, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        load(tmp_path, SMALL, capsys)
+        club = Club.objects.get(slug="anderlecht")
+        edit_in_admin(admin_client, club, name="Anderlecht")
+    with django_capture_on_commit_callbacks() as relinks:
+        out = load(tmp_path, changed(anderlecht={"name": "Royal Sporting Club Anderlecht"}), capsys)
+    assert relinks == []
+    assert "0 created, 0 updated, 3 unchanged; kept 1 editor changes" in out
+    club.refresh_from_db()
+    assert (club.name, club.shipped["name"]) == ("Anderlecht", "Royal Sporting Club Anderlecht")
+    with django_capture_on_commit_callbacks() as relinks:
+        load(tmp_path, changed(anderlecht={"league": "Challenger Pro League"}), capsys)
+    assert len(relinks) == 1  # a change anyone reads still relinks
+
+
+def test_player_an_editor_deleted_is_not_recreated_until_the_record_goes(admin_client, tmp_path, capsys):
+    load(tmp_path, SMALL, capsys)
+    player = Player.objects.get(slug="hans-vanaken")
+    response = admin_client.post(reverse("admin:articles_player_delete", args=[player.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    out = load(tmp_path, SMALL, capsys)
+    assert not Player.objects.filter(slug="hans-vanaken").exists()
+    assert "0 created, 0 updated, 2 unchanged; kept 0 editor changes, 1 deleted by editors left out" in out
+    record = GazetteerDeletion.objects.get(slug="hans-vanaken")
+    admin_client.post(reverse("admin:articles_gazetteerdeletion_delete", args=[record.pk]), {"post": "yes"})
+    load(tmp_path, SMALL, capsys)
+    assert Player.objects.get(slug="hans-vanaken").club.slug == "club-brugge"
+
+
+def test_player_an_editor_deleted_from_the_clubs_form_is_not_recreated(admin_client, tmp_path, capsys):
+    load(tmp_path, SMALL, capsys)
+    edit_in_admin(admin_client, Club.objects.get(slug="club-brugge"), **{"players-0-DELETE": "on"})
+    assert not Player.objects.exists()
+    load(tmp_path, SMALL, capsys)
+    assert not Player.objects.exists()
+
+
+def test_club_an_editor_gave_another_slug_is_not_added_again(admin_client, tmp_path, capsys):
+    load(tmp_path, SMALL, capsys)
+    club = Club.objects.get(slug="club-brugge")
+    edit_in_admin(admin_client, club, slug="brugge")
+    load(tmp_path, SMALL, capsys)
+    assert sorted(Club.objects.values_list("slug", flat=True)) == ["anderlecht", "brugge"]
+    assert Player.objects.get(slug="hans-vanaken").club.slug == "brugge"
+
+
+def test_club_an_editor_added_before_the_file_keeps_the_editors_values(admin_client, tmp_path, capsys):
+    response = admin_client.post(
+        reverse("admin:articles_club_add"),
+        {
+            "slug": "union-sg",
+            "name": "Union",
+            "country": "BEL",
+            "league": "",
+            "aliases": json.dumps(["USG"]),
+            "context_aliases": "[]",
+            "adjectives": "[]",
+            "players-TOTAL_FORMS": "0",
+            "players-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    shipped = json.loads(json.dumps(SMALL))
+    shipped["clubs"].append(
+        {"slug": "union-sg", "name": "Union Sint-Gillis", "country": "BEL", "aliases": ["geel-blauw", "USG"]}
+    )
+    load(tmp_path, shipped, capsys)
+    club = Club.objects.get(slug="union-sg")
+    assert (club.name, club.aliases) == ("Union", ["geel-blauw", "USG"])
