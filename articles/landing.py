@@ -26,11 +26,11 @@ from contextlib import contextmanager
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from articles import linking, related, stories
 from articles.bulk import retry_on_deadlock
 from articles.models import Article
+from newsdesk.celery import send_or_defer
 from search import indexing
 
 logger = logging.getLogger(__name__)
@@ -60,12 +60,8 @@ def _request(key: str, task_name: str) -> None:
             return
         from articles import tasks
 
-        try:
-            getattr(tasks, task_name).delay()
-        except BrokerUnavailable as exc:
-            # Nothing is lost: the stage is on the rows, and the periodic sweep drains it.
-            cache.delete(key)
-            logger.warning("broker unavailable, %s left to the sweep: %s", task_name, exc)
+        if not send_or_defer(getattr(tasks, task_name)):
+            cache.delete(key)  # nothing is lost: the stage is on the rows, the sweep drains it
 
     transaction.on_commit(enqueue)
 

@@ -22,6 +22,7 @@ The matcher is compiled once and rebuilt when the gazetteer version changes. Edi
 """
 
 import enum
+import logging
 import re
 import threading
 import unicodedata
@@ -42,6 +43,9 @@ from articles.models import (
     LinkState,
     Player,
 )
+from newsdesk.celery import send_or_defer
+
+logger = logging.getLogger(__name__)
 
 GAZETTEER_VERSION_KEY = "newsdesk:gazetteer-version"
 RELINK_BATCH = 500
@@ -354,7 +358,8 @@ def gazetteer_changed() -> None:
         if Article.objects.exists():
             from articles import tasks
 
-            tasks.relink_all.delay()
+            if not send_or_defer(tasks.relink_all):
+                logger.error("the gazetteer changed but the broker is down: run manage.py relink")
 
     _relink.callback = enqueue
     transaction.on_commit(enqueue)

@@ -1,9 +1,28 @@
+import logging
 import os
 
 from celery import Celery
+from kombu.exceptions import OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsdesk.settings")
 
 app = Celery("newsdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+logger = logging.getLogger(__name__)
+
+
+def send_or_defer(task, *args) -> bool:
+    """Send `task` now; with the broker down, log it and return False instead of raising.
+
+    Every caller's work is recorded in the database first (a stale index copy, an article's
+    landing stage, a source's next fetch) and a periodic task picks it up, so a lost message
+    delays the work and never loses it; raising would turn an editor's saved change or a
+    reader's page into a 500 after the transaction had already committed."""
+    try:
+        task.delay(*args)
+    except OperationalError as exc:
+        logger.warning("broker unavailable, %s left to its periodic run: %s", task.name, exc)
+        return False
+    return True

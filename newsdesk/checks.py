@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connections
 
 
-def production_problems() -> list[str]:
+def production_problems(*, database: bool = True) -> list[str]:
     """One line for each thing production lacks; empty when DEBUG is on or all is there."""
     if settings.DEBUG:
         return []
@@ -21,6 +21,13 @@ def production_problems() -> list[str]:
     manifest = settings.STATIC_ROOT / "staticfiles.json"
     if not manifest.exists():
         problems.append(f"static files are not collected ({manifest} is missing): run manage.py collectstatic")
+    if database:
+        problems.extend(_database_problems())
+    return problems
+
+
+def _database_problems() -> list[str]:
+    problems = []
     database = connections["default"]
     try:
         database.ensure_connection()
@@ -33,8 +40,11 @@ def production_problems() -> list[str]:
 
 
 def refuse_to_start_wrong() -> None:
-    """Raise ImproperlyConfigured with the first problem (a server must not start half-ready)."""
-    problems = production_problems()
+    """Raise ImproperlyConfigured naming what static files lack (a server must not start half-
+    ready). The database is left out here: a web worker that a server replaces while the
+    database is down must still start and serve the 503 page (gunicorn.conf.py checks the
+    database once, in the master, before any worker starts)."""
+    problems = production_problems(database=False)
     if problems:
         raise ImproperlyConfigured("; ".join(problems))
 

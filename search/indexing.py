@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from articles import selectors
 from articles.models import Article, ArticleClub, ArticlePlayer, LinkState
+from newsdesk.celery import send_or_defer
 from search.analysis import terms
 from search.backend import get_backend
 from search.models import IndexDeletion
@@ -63,7 +64,8 @@ def request_indexing() -> None:
         if cache.add(REQUEST_KEY, 1, timeout=2):
             from search import tasks
 
-            tasks.index_pending.delay()
+            if not send_or_defer(tasks.index_pending):
+                cache.delete(REQUEST_KEY)  # the rows stay stale; the periodic index run takes them
 
     transaction.on_commit(enqueue)
 

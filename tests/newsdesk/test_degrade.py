@@ -124,3 +124,19 @@ def test_a_dead_database_is_a_dutch_503_page(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_work_sent_to_a_dead_broker_is_deferred_not_raised(caplog):
+    from celery import Celery
+
+    from newsdesk.celery import send_or_defer
+
+    app = Celery("dead-broker", broker=DEAD_REDIS, set_as_current=False)
+
+    @app.task(name="dead.ping")
+    def ping():
+        return "pong"
+
+    with caplog.at_level(logging.WARNING, logger="newsdesk.celery"):
+        assert send_or_defer(ping) is False
+    assert "left to its periodic run" in caplog.text

@@ -155,3 +155,28 @@ def test_an_index_written_before_a_field_was_added_still_takes_new_articles(db):
     assert backend.document_ids() == {article.pk}
     assert "words" not in backend.searcher().schema
     assert [hit.id for hit in backend.search(parse("doelmannen", schema())).hits] == [article.pk]
+
+
+def test_key_terms_are_whoosh_expanders_on_an_index_of_many_segments(newsroom):
+    """more-like-this's own key terms (cached frequencies) equal classify.Expander's."""
+    from collections import Counter
+
+    from whoosh import classify
+
+    from search.analysis import terms
+
+    for n in range(3):  # more segments: each write commits one
+        ArticleFactory(title=f"Anderlecht wint de topper {n}", body="Paars-wit won met 2-0 van Genk in het Lotto Park.")
+        indexing.index_pending()
+    backend = get_backend()
+    searcher = backend.searcher()
+    assert len(searcher.reader().leaf_readers()) > 1
+    for article in Article.objects.all():
+        text = f"{article.title}\n{article.body}"
+        expander = classify.Expander(searcher.reader(), "text")
+        expander.add(Counter(terms(text)).items())
+        expected = expander.expanded_terms(12)
+        for _ in range(2):  # the second time from the cached frequencies
+            ours = backend.key_terms(searcher, text, 12)
+            assert [word for word, _ in ours] == [word for word, _ in expected]
+            assert [weight for _, weight in ours] == pytest.approx([weight for _, weight in expected])

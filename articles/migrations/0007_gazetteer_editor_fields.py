@@ -24,7 +24,7 @@ def record_shipped(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0005_story_counts'),
+        ('articles', '0006_article_landing'),
     ]
 
     operations = [
