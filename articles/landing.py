@@ -4,8 +4,10 @@ related lists.
 The follow-up is recorded on the article itself (`Article.landing`), in the transaction that
 stores it, and done in two stages that anyone may drain, a batch at a time:
 
-1. `settle()`: clubs, players and story for articles in stage LINK (then RELATE). Claimed with
-   SELECT … FOR UPDATE SKIP LOCKED where the database has it, so workers share the work.
+1. `settle()`: clubs, players and story for articles in stage LINK (then RELATE). One drain
+   of each stage runs at a time across all workers (an advisory lock on PostgreSQL, SQLite's
+   one writer); rows another transaction holds are skipped (FOR UPDATE SKIP LOCKED) and taken
+   by the next batch.
 2. `relate()`: related lists for articles in stage RELATE whose index copy is current (more-
    like-this must find them and the articles they land beside), then SETTLED. An index run
    asks for it when it has written anything (search.indexing.index_updated).
@@ -74,6 +76,21 @@ def request_relating() -> None:
     _request(RELATE_KEY, "relate_landed")
 
 
+# PostgreSQL advisory lock keys: one drain of each kind at a time in the whole deployment.
+DRAIN_LOCKS = {"settle": 7_301_001, "relate": 7_301_002}
+
+
+def _one_at_a_time(kind: str) -> None:
+    """Wait for any other drain of this kind to commit (the lock is held to the end of this
+    transaction). Story assignment must see the stories the previous batch made, or two
+    workers open two stories for one match; related lists rewrite their story mates' rows,
+    which two batches at once took in opposite orders (deadlocks, measured). SQLite's
+    IMMEDIATE transactions are one writer at a time already."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DRAIN_LOCKS[kind]])
+
+
 def _claim(queryset, limit: int) -> list[int]:
     """Up to `limit` ids of `queryset`, locked against other workers' claims where possible."""
     queryset = queryset.order_by("pk")
@@ -91,6 +108,7 @@ def _link_and_story(article_ids: list[int]) -> None:
 @retry_on_deadlock
 def _settle_batch(limit: int) -> list[int]:
     with transaction.atomic():
+        _one_at_a_time("settle")
         ids = _claim(Article.objects.filter(landing=Article.Landing.LINK), limit)
         if ids:
             _link_and_story(ids)
@@ -110,6 +128,7 @@ def settle(limit: int = LANDING_BATCH) -> int:
 @retry_on_deadlock
 def _relate_batch(limit: int) -> list[int]:
     with transaction.atomic():
+        _one_at_a_time("relate")
         waiting = Article.objects.filter(landing=Article.Landing.RELATE).index_stale()
         ids = _claim(Article.objects.filter(landing=Article.Landing.RELATE).exclude(pk__in=waiting), limit)
         if ids:
@@ -145,7 +164,13 @@ class _BulkRun:
     def flush(self) -> None:
         batch, self.unlinked = self.unlinked, []
         if batch:
-            retry_on_deadlock(transaction.atomic(_link_and_story))(batch)
+            retry_on_deadlock(self._settle)(batch)
+
+    @staticmethod
+    def _settle(batch: list[int]) -> None:
+        with transaction.atomic():
+            _one_at_a_time("settle")
+            _link_and_story(batch)
 
 
 @contextmanager

@@ -140,3 +140,22 @@ def test_work_sent_to_a_dead_broker_is_deferred_not_raised(caplog):
     with caplog.at_level(logging.WARNING, logger="newsdesk.celery"):
         assert send_or_defer(ping) is False
     assert "left to its periodic run" in caplog.text
+
+
+def test_an_unexpected_error_is_a_dutch_500_page_and_a_lost_database_a_503(rf):
+    from django.db import OperationalError
+
+    from newsdesk.errors import server_error
+
+    request = rf.get("/clubs/")
+    try:
+        raise KeyError("a bug")
+    except KeyError:
+        response = server_error(request)
+    assert response.status_code == 500
+    assert "Er ging iets mis" in response.content.decode() and 'class="site-header"' in response.content.decode()
+    try:
+        raise OperationalError("server closed the connection unexpectedly")
+    except OperationalError:
+        response = server_error(request)
+    assert response.status_code == 503 and "Tijdelijk niet beschikbaar" in response.content.decode()

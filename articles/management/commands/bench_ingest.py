@@ -86,14 +86,14 @@ class Command(BaseCommand):
         parser.add_argument("--articles", type=int, default=2000)
         parser.add_argument("--per-feed", type=int, default=50)
         parser.add_argument("--mode", choices=["inprocess", "celery", "both"], default="both")
-        parser.add_argument("--fetch-threads", type=int, default=8, help="threads of the Celery fetch worker")
+        parser.add_argument("--concurrency", type=int, default=4, help="processes of the Celery worker (README's)")
         parser.add_argument(
             "--page-delays",
             default="0,100",
             help="comma-separated milliseconds each article page waits before it answers; one run per value",
         )
 
-    def handle(self, *args, articles, per_feed, mode, fetch_threads, page_delays, **options):
+    def handle(self, *args, articles, per_feed, mode, concurrency, page_delays, **options):
         if Article.objects.exists():
             raise CommandError("the database already holds articles; run against an empty one")
         generator = from_gazetteer(seed=7)
@@ -129,14 +129,14 @@ class Command(BaseCommand):
                     Source.objects.all().delete()
                     for path in feed_paths:
                         Source.objects.create(name=f"bench {path}", feed_url=base + path)
-                    results[f"{run_mode}_pages_after_{delay_ms}ms"] = self._run(run_mode, port, articles, fetch_threads)
+                    results[f"{run_mode}_pages_after_{delay_ms}ms"] = self._run(run_mode, port, articles, concurrency)
         finally:
             server.terminate()
             server.join()
         results["import_articles"] = self._import(corpus)
         self.stdout.write(json.dumps(results, indent=2))
 
-    def _run(self, run_mode, port, articles, fetch_threads):
+    def _run(self, run_mode, port, articles, concurrency):
         per_article_ms = []
         if run_mode == "inprocess":
             started = time.perf_counter()
@@ -150,7 +150,7 @@ class Command(BaseCommand):
             followup_seconds = time.perf_counter() - started - elapsed
             peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         else:
-            elapsed, followup_seconds, peak_mb = self._celery(port, articles, fetch_threads)
+            elapsed, followup_seconds, peak_mb = self._celery(port, articles, concurrency)
         stored = Article.objects.count()
         latency = {}
         if per_article_ms:
@@ -172,13 +172,14 @@ class Command(BaseCommand):
             "peak_memory_mb": round(peak_mb, 1),
         }
 
-    def _celery(self, port, articles, fetch_threads):
-        """The production layout (README): a thread-pool worker on `fetch`, a worker on
-        `celery` (links, stories, related lists), one indexer on `index`."""
+    def _celery(self, port, articles, concurrency):
+        """The production layout (README, deploy/systemd): a worker on `celery` and `fetch`,
+        and the one indexer on `index`."""
         import redis
         from celery import Celery
 
-        redis_url = "redis://127.0.0.1:6379/14"
+        # A database of its own: test runs use 15 (and 14 beside them) and flush theirs.
+        redis_url = os.environ.get("NEWSDESK_BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
         redis.Redis.from_url(redis_url).flushdb()
         env = {
             **os.environ,
@@ -187,9 +188,8 @@ class Command(BaseCommand):
             "DATABASE_URL": _database_url(),
         }
         roles = {
-            "fetch": ["-Q", "fetch", "-P", "threads", f"--concurrency={fetch_threads}"],
-            "celery": ["-Q", "celery", "--concurrency=1"],
-            "index": ["-Q", "index", "--concurrency=1"],
+            "worker": ["-Q", "celery,fetch", "--pool=prefork", f"--concurrency={concurrency}"],
+            "indexer": ["-Q", "index", "--pool=prefork", "--concurrency=1"],
         }
         quiet = ["--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"]
         workers = [
