@@ -12,7 +12,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from articles import curation, services, sidebars, tasks
+from articles import tasks
+from articles.ingest import store
 from articles.models import (
     Article,
     ArticleClub,
@@ -24,6 +25,8 @@ from articles.models import (
     Source,
     Story,
 )
+from articles.stories import curation
+from articles.web import sidebars
 
 
 @admin.register(Source)
@@ -238,12 +241,12 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Verbergen"))
     def hide(self, request, queryset):
-        count = services.set_status(queryset.values_list("pk", flat=True), Article.Status.HIDDEN)
+        count = store.set_status(queryset.values_list("pk", flat=True), Article.Status.HIDDEN)
         self.message_user(request, ngettext("%d artikel verborgen.", "%d artikels verborgen.", count) % count)
 
     @admin.action(description=_("Publiceren"))
     def publish(self, request, queryset):
-        count = services.set_status(queryset.values_list("pk", flat=True), Article.Status.PUBLISHED)
+        count = store.set_status(queryset.values_list("pk", flat=True), Article.Status.PUBLISHED)
         self.message_user(request, ngettext("%d artikel gepubliceerd.", "%d artikels gepubliceerd.", count) % count)
 
     @admin.action(description=_("Clubs en spelers opnieuw koppelen"))

@@ -395,7 +395,7 @@ class Story(models.Model):
     is_locked = models.BooleanField(
         _("vergrendeld"), default=False, help_text=_("Automatische clustering verandert dit verhaal niet.")
     )
-    # Kept by stories.refresh_stories so that lists of stories need no counting query.
+    # Kept by stories.clustering.refresh_stories so that lists of stories need no counting query.
     article_count = models.PositiveIntegerField(_("artikels"), default=0, editable=False)
     source_count = models.PositiveIntegerField(_("bronnen"), default=0, editable=False)
     first_published_at = models.DateTimeField(_("eerste artikel"), default=timezone.now)

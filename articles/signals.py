@@ -3,7 +3,7 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from articles import linking
+from articles.entities import linking
 from articles.models import Article, ArticleClub, ArticlePlayer, Club, Player
 
 

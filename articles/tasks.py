@@ -11,7 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from whoosh.index import LockError
 
-from articles import feeds, http, ingest, landing, linking
+from articles.entities import linking
+from articles.ingest import entries as ingest
+from articles.ingest import feeds, http, landing
 from articles.models import Source
 
 logger = logging.getLogger(__name__)

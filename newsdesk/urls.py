@@ -4,8 +4,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from articles import api, views
-from articles.sitemaps import SITEMAPS
+from articles.api import views as api
+from articles.web import views
+from articles.web.sitemaps import SITEMAPS
 from search.api import SearchAPIView
 
 router = DefaultRouter()

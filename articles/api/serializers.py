@@ -1,8 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from articles import related as related_lists
 from articles.models import Article, Club, Player, Story
+from articles.stories import related as related_lists
 
 
 class RelatedArticleSerializer(serializers.Serializer):

@@ -3,9 +3,9 @@
 from rest_framework import viewsets
 
 from articles import selectors
-from articles.filters import ArticleFilter
+from articles.api.serializers import ArticleSerializer, ClubSerializer, PlayerSerializer, StorySerializer
 from articles.models import Player
-from articles.serializers import ArticleSerializer, ClubSerializer, PlayerSerializer, StorySerializer
+from articles.web.filters import ArticleFilter
 
 
 class ArticleViewSet(viewsets.ReadOnlyModelViewSet):

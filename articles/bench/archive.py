@@ -5,9 +5,9 @@ folder of its own between runs, topped up when a run asks for more articles."""
 import json
 import time
 
-from articles.importing import import_lines
+from articles.bench.synthetic import from_gazetteer
+from articles.ingest.importing import import_lines
 from articles.models import Article
-from articles.synthetic import from_gazetteer
 
 SEED = 11
 BATCH = 2000

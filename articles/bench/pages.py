@@ -3,7 +3,7 @@ about 40 KB a page, most of it the navigation, banners, sidebars and scripts of 
 
 from html import escape
 
-from articles.synthetic import SyntheticArticle
+from articles.bench.synthetic import SyntheticArticle
 
 _NAV = "".join(f'<li><a href="/rubriek/{n}">Rubriek {n}</a></li>' for n in range(60))
 _FOOTER = "".join(f'<li><a href="/info/{n}">Over ons, pagina {n}</a></li>' for n in range(40))

@@ -288,7 +288,7 @@ def from_gazetteer(seed: int = 0) -> ArticleGenerator:
     """A generator over the shipped gazetteer file (no database needed)."""
     import json
 
-    from articles.gazetteer import SHIPPED_GAZETTEER
+    from articles.entities.gazetteer import SHIPPED_GAZETTEER
 
     data = json.loads(SHIPPED_GAZETTEER.read_text(encoding="utf-8"))
     names = {c["slug"]: c["name"] for c in data["clubs"]}

@@ -9,7 +9,7 @@ from django.utils.text import slugify
 
 from articles.models import Club, Player
 
-SHIPPED_GAZETTEER = Path(__file__).resolve().parent / "data" / "gazetteer.json"
+SHIPPED_GAZETTEER = Path(__file__).resolve().parents[1] / "data" / "gazetteer.json"
 
 
 class GazetteerError(ValueError):

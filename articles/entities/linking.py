@@ -404,7 +404,7 @@ def link_article(article: Article, matcher: Matcher | None = None) -> None:
 
 def link_articles(articles, matcher: Matcher | None = None) -> int:
     """Link many articles with a few queries; returns how many articles' links changed."""
-    from articles import results
+    from articles.entities import results
 
     matcher = matcher or get_matcher()
     articles = list(articles)

@@ -3,11 +3,11 @@
 import logging
 from datetime import datetime
 
-from articles import http
-from articles.cleaning import html_to_text, make_teaser
-from articles.extract import ExtractionFailed, extract_article
+from articles.ingest import http
+from articles.ingest.cleaning import html_to_text, make_teaser
+from articles.ingest.extract import ExtractionFailed, extract_article
+from articles.ingest.store import StoreResult, store_article
 from articles.models import Source
-from articles.services import StoreResult, store_article
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import trafilatura
 from django.utils import timezone
 from lxml.etree import ParserError
 
-from articles.cleaning import html_to_text
+from articles.ingest.cleaning import html_to_text
 
 MIN_TEXT_LENGTH = 150
 

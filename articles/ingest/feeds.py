@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 import feedparser
 from django.utils import timezone
 
-from articles import http, ingest
-from articles.cleaning import html_to_text
+from articles.ingest import entries as ingest
+from articles.ingest import http
+from articles.ingest.cleaning import html_to_text
+from articles.ingest.store import Outcome
 from articles.models import Article, Source
-from articles.services import Outcome
 
 logger = logging.getLogger(__name__)
 

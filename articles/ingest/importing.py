@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from articles.ingest.store import Outcome, draft, store_drafts
 from articles.models import Source
-from articles.services import Outcome, draft, store_drafts
 
 REQUIRED = ("url", "title", "body", "source")
 

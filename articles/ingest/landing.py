@@ -14,7 +14,9 @@ from contextlib import contextmanager
 
 from django.db import transaction
 
-from articles import linking, related, stories
+from articles.entities import linking
+from articles.stories import clustering as stories
+from articles.stories import related
 from search import indexing
 
 LANDING_BATCH = 100  # articles linked and put in stories together during a bulk run

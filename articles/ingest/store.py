@@ -8,8 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from articles.canonical import canonical_url
-from articles.cleaning import content_hash, make_teaser, normalize_text, sanitize_html, text_to_html
+from articles.ingest.canonical import canonical_url
+from articles.ingest.cleaning import content_hash, make_teaser, normalize_text, sanitize_html, text_to_html
 from articles.models import Article, Source
 
 
@@ -199,7 +199,7 @@ def _articles_landed(article_ids: list[int]) -> None:
 
 def set_status(article_ids, status: str) -> int:
     """Hide or publish articles; their index copies become stale, their stories recounted."""
-    from articles.stories import refresh_stories
+    from articles.stories.clustering import refresh_stories
     from search.indexing import request_indexing
 
     request_indexing()

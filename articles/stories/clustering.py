@@ -343,7 +343,7 @@ def assign_stories(article_ids) -> int:
 def refresh_stories(story_ids) -> None:
     """Counts and dates follow the published articles; a story whose lead left (or never had
     one) gets its first article. Sidebars and story lists are cached: they are invalidated."""
-    from articles import sidebars
+    from articles.web import sidebars
 
     stories = Story.objects.in_bulk(list(story_ids))
     if not stories:

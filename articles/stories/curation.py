@@ -7,8 +7,8 @@ articles fresh related lists, and cached sidebars are retired.
 
 from django.db import transaction
 
-from articles import related, stories
 from articles.models import Article, Story
+from articles.stories import clustering, related
 
 
 def _settle(story_ids, moved_ids) -> None:
@@ -16,7 +16,7 @@ def _settle(story_ids, moved_ids) -> None:
     story_ids = {pk for pk in story_ids if pk}
     if moved_ids:
         Article.objects.filter(pk__in=list(moved_ids)).mark_index_stale()  # the story is in the index
-    stories.refresh_stories(story_ids)
+    clustering.refresh_stories(story_ids)
     transaction.on_commit(lambda: related.refresh_stories(story_ids))
 
 
@@ -46,7 +46,7 @@ def split_off(article_ids) -> Story:
     articles = list(Article.objects.filter(pk__in=list(article_ids)).order_by("published_at", "pk"))
     if not articles:
         raise ValueError("no articles to split off")
-    story = stories.create_story(articles[0])
+    story = clustering.create_story(articles[0])
     previous = {article.story_id for article in articles}
     Article.objects.filter(pk__in=[a.pk for a in articles]).update(story=story, story_pinned=True)
     _settle(previous | {story.pk}, [a.pk for a in articles])
@@ -61,4 +61,4 @@ def moved_in_admin(article: Article, previous_story_id: int | None) -> None:
 
 def story_edited(story: Story) -> None:
     """Headline, lead, feature or lock changed: fresh lists everywhere the story shows."""
-    stories.refresh_stories({story.pk})
+    clustering.refresh_stories({story.pk})

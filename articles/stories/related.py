@@ -14,9 +14,9 @@ from datetime import timedelta
 
 from django.db import transaction
 
-from articles import sidebars
 from articles.bulk import update_rows
 from articles.models import Article, ArticleClub, LinkState
+from articles.web import sidebars
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ import django_filters
 from django.forms import DateInput
 from django.utils.translation import gettext_lazy as _
 
-from articles.canonical import canonical_url
+from articles.ingest.canonical import canonical_url
 from articles.models import Article, LinkState, Source
 
 

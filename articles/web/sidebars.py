@@ -101,7 +101,7 @@ def about_club(club_id: int, exclude: int | None = None) -> list[Teaser]:
 
 
 def related(article: Article) -> list[Teaser]:
-    """The article's stored related list (articles.related), best first, still-published only."""
+    """The article's stored related list (articles.stories.related), best first, still-published only."""
 
     def build():
         # No ORDER BY: the stored order is the ranking, and sorting by date made SQLite scan.

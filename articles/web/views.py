@@ -5,10 +5,12 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from articles import related as related_lists
-from articles import results, selectors, sidebars
-from articles.filters import EntityArticleFilter
+from articles import selectors
+from articles.entities import results
 from articles.models import Club, Player, Story
+from articles.stories import related as related_lists
+from articles.web import sidebars
+from articles.web.filters import EntityArticleFilter
 
 PAGE_SIZE = 20
 FEATURED = 6

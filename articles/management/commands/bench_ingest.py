@@ -20,11 +20,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.models import Q
 
-from articles import feeds, landing
-from articles.bench_pages import page_html, summary_feed
-from articles.importing import import_lines
+from articles.bench.pages import page_html, summary_feed
+from articles.bench.synthetic import from_gazetteer
+from articles.ingest import feeds, landing
+from articles.ingest.importing import import_lines
 from articles.models import Article, Source
-from articles.synthetic import from_gazetteer
 
 
 def _serve(routes: dict[str, bytes], port: int) -> None:

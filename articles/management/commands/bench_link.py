@@ -10,10 +10,10 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from articles import linking
-from articles.importing import import_lines
+from articles.bench.synthetic import from_gazetteer
+from articles.entities import linking
+from articles.ingest.importing import import_lines
 from articles.models import Article, ArticleClub, ArticlePlayer, LinkOrigin
-from articles.synthetic import from_gazetteer
 from search import indexing
 
 

@@ -14,8 +14,9 @@ from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from articles import bench_archive, related
+from articles.bench import archive as bench_archive
 from articles.models import Article, Club, Story
+from articles.stories import related
 from search import indexing
 from search.backend import get_backend
 

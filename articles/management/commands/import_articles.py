@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from articles import landing
-from articles.importing import import_lines
+from articles.ingest import landing
+from articles.ingest.importing import import_lines
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.opml import OPMLError, import_sources
+from articles.ingest.opml import OPMLError, import_sources
 
 
 class Command(BaseCommand):

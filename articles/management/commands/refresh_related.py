@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from articles import related
 from articles.management.commands.relink import iso_date
 from articles.models import Article
+from articles.stories import related
 
 BATCH = 200
 

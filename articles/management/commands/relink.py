@@ -4,7 +4,7 @@ from datetime import date
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from articles import linking
+from articles.entities import linking
 from articles.models import Article
 
 

@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from articles import stories
 from articles.management.commands.relink import iso_date
 from articles.models import Article
+from articles.stories import clustering
 
 
 class Command(BaseCommand):
@@ -19,7 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args, since, until, **options):
         articles = Article.objects.published_between(since, until)
         with tqdm(total=articles.count(), unit="artikel", desc="restory", file=self.stderr._out, disable=None) as bar:
-            report = stories.restory(articles, progress=bar.update)
+            report = clustering.restory(articles, progress=bar.update)
         self.stdout.write(
             f"restory: {report['articles']} articles in {report['stories']} stories, "
             f"{report['deleted']} empty stories removed"

@@ -16,7 +16,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from whoosh import query as wq
 
-from articles import bench_archive, selectors
+from articles import selectors
+from articles.bench import archive as bench_archive
 from articles.models import Article, ArticleClub
 from search import indexing
 from search.analysis import normalize_word, stem

@@ -1,8 +1,9 @@
 import pytest
 from django.core.management import call_command
 
-from articles import linking, stories
+from articles.entities import linking
 from articles.models import Article, Story
+from articles.stories import clustering
 from tests.factories import ArticleFactory, ClubFactory, PlayerFactory, StoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ def linked_article():
     )
     Article.objects.filter(pk=article.pk).update(related_ids=[other.pk])
     linking.link_article(article)
-    stories.refresh_stories([story.pk])
+    clustering.refresh_stories([story.pk])
     return article, other
 
 

@@ -2,7 +2,7 @@ import io
 
 import pytest
 
-from articles import linking
+from articles.entities import linking
 from articles.models import ArticleClub, ArticlePlayer, LinkOrigin, LinkState
 from tests.factories import ArticleFactory, ClubFactory, PlayerFactory
 

@@ -4,10 +4,10 @@ from collections import Counter
 
 import pytest
 
-from articles import gazetteer, linking
-from articles.linking import fold
+from articles.entities import gazetteer, linking
+from articles.entities.linking import fold
 from articles.models import Club, Player
-from tests.articles.linking_cases import CASES
+from tests.articles.entities.linking_cases import CASES
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from articles.gazetteer import SHIPPED_GAZETTEER
+from articles.entities.gazetteer import SHIPPED_GAZETTEER
 from articles.models import Club, Player
 
 pytestmark = pytest.mark.django_db

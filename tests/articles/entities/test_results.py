@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from articles import linking, results
+from articles.entities import linking, results
 from articles.models import ArticleClub, LinkOrigin, LinkState, MatchResult
 from tests.factories import ArticleFactory, ClubFactory
 

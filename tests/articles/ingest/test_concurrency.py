@@ -12,14 +12,14 @@ from articles.models import Article
 from tests.factories import SourceFactory
 from tests.services import subprocess_env
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 STORE_AT = """
 import json, sys, time
 import django
 django.setup()
 from articles.models import Source
-from articles.services import store_article
+from articles.ingest.store import store_article
 source_id, start, entry = int(sys.argv[1]), float(sys.argv[2]), json.loads(sys.argv[3])
 source = Source.objects.get(pk=source_id)
 while time.time() < start:

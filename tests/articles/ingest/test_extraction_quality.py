@@ -3,7 +3,7 @@ text is there, what must not be (navigation, teasers, banners) is gone."""
 
 import json
 
-from articles.extract import ExtractionFailed, extract_article
+from articles.ingest.extract import ExtractionFailed, extract_article
 from tests.services import require_shared
 
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from articles import feeds
+from articles.ingest import feeds
 from articles.models import Article, Source
 from tests.services import require_shared
 

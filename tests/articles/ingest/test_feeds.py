@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from articles import feeds
+from articles.ingest import feeds
 from articles.models import Article, Source
 from tests.articles.samples import BOILERPLATE, PARAGRAPHS, article_page, atom, full_content, rss
 from tests.factories import SourceFactory

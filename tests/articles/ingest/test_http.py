@@ -8,7 +8,7 @@ import time
 import pytest
 from django.core.management import CommandError, call_command
 
-from articles import feeds, http
+from articles.ingest import feeds, http
 from articles.models import Source
 from tests.factories import SourceFactory
 

@@ -8,7 +8,7 @@ from articles.models import Article, Source
 
 pytestmark = pytest.mark.django_db
 
-DEMO = Path(__file__).resolve().parents[2] / "articles" / "data" / "demo_articles.jsonl"
+DEMO = Path(__file__).resolve().parents[3] / "articles" / "data" / "demo_articles.jsonl"
 
 
 def line(**overrides):

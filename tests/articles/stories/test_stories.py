@@ -7,8 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from articles import linking, stories
+from articles.entities import linking
 from articles.models import Article, Story
+from articles.stories import clustering
 from tests.articles.test_admin import run_action
 from tests.factories import ArticleFactory, ClubFactory, PlayerFactory, SourceFactory
 
@@ -49,7 +50,7 @@ def land(source, text, when, **extra):
     title, body = text
     article = ArticleFactory(source=source, title=title, body=body, published_at=when, **extra)
     linking.link_article(article)
-    stories.assign_stories([article.pk])
+    clustering.assign_stories([article.pk])
     article.refresh_from_db()
     return article
 
@@ -78,7 +79,7 @@ def test_a_duplicate_joins_the_story_of_its_original(world):
     copy = ArticleFactory(
         source=world["site"], title="Overgenomen", body="Andere tekst.", published_at=now, duplicate_of=original
     )
-    stories.assign_stories([copy.pk])
+    clustering.assign_stories([copy.pk])
     copy.refresh_from_db()
     assert copy.story_id == original.story_id
 
@@ -88,7 +89,7 @@ def test_assignment_is_idempotent(world):
     first = land(world["krant"], MATCH_A, now - timedelta(hours=5))
     second = land(world["site"], MATCH_B, now)
     before = dict(Article.objects.values_list("pk", "story_id"))
-    stories.assign_stories([first.pk, second.pk])
+    clustering.assign_stories([first.pk, second.pk])
     call_command("restory", stdout=io.StringIO(), stderr=io.StringIO())
     call_command("restory", stdout=io.StringIO(), stderr=io.StringIO())
     assert dict(Article.objects.values_list("pk", "story_id")) == before
@@ -118,7 +119,7 @@ def test_editor_split_merge_and_lock_survive_restory(world):
 
 
 def test_landing_through_the_pipeline_assigns_stories(world, django_capture_on_commit_callbacks):
-    from articles.services import store_article
+    from articles.ingest.store import store_article
 
     now = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):

@@ -6,8 +6,9 @@ import feedparser
 import pytest
 from django.utils import timezone
 
-from articles import linking, stories
+from articles.entities import linking
 from articles.models import Story
+from articles.stories import clustering
 from tests.factories import ArticleFactory, ClubFactory, PlayerFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +54,7 @@ def world():
         for n in range(30)
     ]
     linking.link_articles(articles)
-    stories.refresh_stories([story.pk])
+    clustering.refresh_stories([story.pk])
     return {"brugge": brugge, "anderlecht": anderlecht, "ajax": ajax, "vanaken": vanaken, "krant": krant, "site": site}
 
 

@@ -7,11 +7,13 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import linking, sidebars, tasks
-from articles.cleaning import html_to_text, make_teaser
+from articles import tasks
+from articles.entities import linking
+from articles.ingest.cleaning import html_to_text, make_teaser
+from articles.ingest.store import store_article
 from articles.models import Article, Story
-from articles.services import store_article
-from tests.articles.test_stories import CONTRACT, MATCH_A, MATCH_B
+from articles.web import sidebars
+from tests.articles.stories.test_stories import CONTRACT, MATCH_A, MATCH_B
 from tests.factories import ClubFactory, PlayerFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db

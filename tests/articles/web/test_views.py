@@ -7,7 +7,7 @@ from articles.models import Article
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
-DEMO = Path(__file__).resolve().parents[2] / "articles" / "data" / "demo_articles.jsonl"
+DEMO = Path(__file__).resolve().parents[3] / "articles" / "data" / "demo_articles.jsonl"
 
 
 @pytest.fixture
