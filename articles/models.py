@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from articles import hooks
+
 
 class Source(models.Model):
     """A news site we read, through its feed (or only through imports when it has none)."""
@@ -87,9 +89,7 @@ class ArticleQuerySet(models.QuerySet):
 
     def mark_index_stale(self):
         """Bump updated_at so the index pipeline picks these rows up again, and ask for a run."""
-        from search.indexing import request_indexing
-
-        request_indexing()
+        hooks.index_stale.send(sender=self.model)
         return self.update(updated_at=timezone.now())
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from articles import selectors
 from articles.models import Article, ArticleClub, ArticlePlayer, LinkState
+from search import hooks
 from search.analysis import terms
 from search.backend import get_backend
 from search.models import IndexDeletion
@@ -56,9 +57,7 @@ def request_indexing() -> None:
 
     def enqueue():
         if cache.add(REQUEST_KEY, 1, timeout=2):
-            from search import tasks
-
-            tasks.index_pending.delay()
+            hooks.index_requested.send(sender=__name__)
 
     transaction.on_commit(enqueue)
 

@@ -32,7 +32,9 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db import transaction
 
+from articles import hooks
 from articles.bulk import update_rows
+from articles.entities import results
 from articles.models import (
     Article,
     ArticleClub,
@@ -352,9 +354,7 @@ def gazetteer_changed() -> None:
     def enqueue():
         _relink.callback = None
         if Article.objects.exists():
-            from articles import tasks
-
-            tasks.relink_all.delay()
+            hooks.relink_due.send(sender=__name__)
 
     _relink.callback = enqueue
     transaction.on_commit(enqueue)
@@ -404,8 +404,6 @@ def link_article(article: Article, matcher: Matcher | None = None) -> None:
 
 def link_articles(articles, matcher: Matcher | None = None) -> int:
     """Link many articles with a few queries; returns how many articles' links changed."""
-    from articles.entities import results
-
     matcher = matcher or get_matcher()
     articles = list(articles)
     clubs: dict[int, dict[int, list[dict]]] = {}

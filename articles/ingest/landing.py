@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 from django.db import transaction
 
+from articles import hooks
 from articles.entities import linking
 from articles.stories import clustering as stories
 from articles.stories import related
@@ -76,9 +77,7 @@ def in_bulk():
     finally:
         _bulk.run = None
         if run.done:
-            from articles import tasks
-
-            transaction.on_commit(lambda: tasks.relate_landed.delay(run.done))
+            transaction.on_commit(lambda: hooks.bulk_landed.send(sender=__name__, article_ids=run.done))
 
 
 def relate_landed(article_ids: list[int]) -> int:

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from articles import hooks
 from articles.ingest.canonical import canonical_url
 from articles.ingest.cleaning import content_hash, make_teaser, normalize_text, sanitize_html, text_to_html
 from articles.models import Article, Source
@@ -192,9 +193,7 @@ def _update(article: Article, d: Draft) -> StoreResult:
 
 
 def _articles_landed(article_ids: list[int]) -> None:
-    from articles import tasks
-
-    tasks.articles_landed.delay(article_ids)
+    hooks.articles_landed.send(sender=__name__, article_ids=article_ids)
 
 
 def set_status(article_ids, status: str) -> int:

@@ -20,6 +20,7 @@ from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import Left
 from django.utils.text import slugify
 
+from articles import hooks
 from articles.bulk import update_rows
 from articles.models import Article, ArticleClub, ArticlePlayer, LinkState, Story
 
@@ -343,8 +344,6 @@ def assign_stories(article_ids) -> int:
 def refresh_stories(story_ids) -> None:
     """Counts and dates follow the published articles; a story whose lead left (or never had
     one) gets its first article. Sidebars and story lists are cached: they are invalidated."""
-    from articles.web import sidebars
-
     stories = Story.objects.in_bulk(list(story_ids))
     if not stories:
         return
@@ -374,7 +373,7 @@ def refresh_stories(story_ids) -> None:
             story.lead_article = published.filter(story_id=story.pk).order_by("published_at", "pk").first()
     fields = ["first_published_at", "last_published_at", "lead_article", "article_count", "source_count"]
     update_rows(stories.values(), fields)
-    sidebars.invalidate()
+    hooks.lists_changed.send(sender=__name__)
 
 
 def restory(articles, progress=None) -> dict:

@@ -14,9 +14,9 @@ from datetime import timedelta
 
 from django.db import transaction
 
+from articles import hooks
 from articles.bulk import update_rows
 from articles.models import Article, ArticleClub, LinkState
-from articles.web import sidebars
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ def refresh(article_ids) -> int:
         changed.append(mate)
     update_rows(changed, ["related_ids"])
     # A page served between the story change and now may have cached the old lists.
-    transaction.on_commit(sidebars.invalidate)
+    transaction.on_commit(lambda: hooks.lists_changed.send(sender=__name__))
     return len(changed)
 
 

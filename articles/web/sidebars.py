@@ -2,8 +2,9 @@
 
 Every article page shows them, so they come from the cache (Redis when REDIS_URL is set, so
 all web processes share it). Keys carry a generation number; `invalidate()` bumps it whenever an
-article lands or an editor changes a story (stories.refresh_stories calls it, and so do story
-saves), which retires every cached list at once without having to know their keys.
+article lands or an editor changes a story (articles.stories announce it through
+articles.hooks.lists_changed, and the admin calls it), which retires every cached list at once
+without having to know their keys.
 """
 
 from dataclasses import dataclass

@@ -1,0 +1,33 @@
+"""What the rooms announce, and what acts on it elsewhere: the one place lower modules hand work
+up without importing the code that does it.
+
+Storing an article must queue a Celery task, and linking a changed gazetteer must queue a
+relink, but the tasks import the work, never the other way; a story moved must retire cached
+sidebars, but stories never import the pages; marking rows stale must ask for an index run,
+but the models never import search. So these modules send a signal from here, and
+articles/signals.py and search/signals.py connect each one to the task or cache that acts on
+it. Each is sent when its effect is due (the senders wrap it in `transaction.on_commit` where
+the work must wait for the commit); receivers take keyword arguments only.
+"""
+
+from django.dispatch import Signal
+
+# New or changed articles (`article_ids`) are committed: links, story, index copy and related
+# list follow (articles.tasks.articles_landed). Sent by articles.ingest.store.
+articles_landed = Signal()
+
+# A bulk run's articles (`article_ids`) are linked, in stories and committed: their related lists
+# follow once the index holds them (articles.tasks.relate_landed). Sent by articles.ingest.landing.
+bulk_landed = Signal()
+
+# A gazetteer change is committed: every article is to be linked again (articles.tasks.relink_all).
+# Sent by articles.entities.linking.
+relink_due = Signal()
+
+# What cached lists of articles show has changed (stories, related lists): retire them
+# (articles.web.sidebars.invalidate). Sent by articles.stories.
+lists_changed = Signal()
+
+# Rows were marked stale with a bulk UPDATE, which sends no post_save: ask for an index run
+# (search.indexing.request_indexing). Sent by ArticleQuerySet.mark_index_stale.
+index_stale = Signal()
