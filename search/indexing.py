@@ -230,7 +230,7 @@ def _write_part(n, ix, ids, limit, chunk, written, results) -> None:
     """In a writer process: one segment of the given articles, put on `results` finished but
     not committed (the parent commits all the parts' segments at once)."""
     try:
-        writer = RebuildWriter(ix, limitmb=limit, _lk=False)  # the parent holds the lock
+        writer = RebuildWriter(ix, limitmb=limit, lock=False)  # the parent holds the lock
         with _young_collections_only():
             for count in _write_articles(writer, ids, chunk):
                 with written.get_lock():
