@@ -46,6 +46,19 @@ def _check_slug(entry, where, errors, seen):
     seen.add(slug)
 
 
+def _entries(data, key: str, errors, slugs: set[str]):
+    """(where, entry) for each object in data[key] after the checks clubs and players share
+    (slug, unique among `slugs`; names); anything that is not an object is an error."""
+    for i, entry in enumerate(data.get(key, [])):
+        where = f"{key}[{i}]" + (f" ({entry.get('slug')!r})" if isinstance(entry, dict) else "")
+        if not isinstance(entry, dict):
+            errors.append(f"{where}: must be an object")
+            continue
+        _check_slug(entry, where, errors, slugs)
+        _check_names(entry, where, errors)
+        yield where, entry
+
+
 def validate(data) -> None:
     errors: list[str] = []
     if (
@@ -55,24 +68,11 @@ def validate(data) -> None:
     ):
         raise GazetteerError('the file must be an object with "clubs" and "players" lists')
     club_slugs: set[str] = set()
-    for i, club in enumerate(data.get("clubs", [])):
-        where = f"clubs[{i}]" + (f" ({club.get('slug')!r})" if isinstance(club, dict) else "")
-        if not isinstance(club, dict):
-            errors.append(f"{where}: must be an object")
-            continue
-        _check_slug(club, where, errors, club_slugs)
-        _check_names(club, where, errors)
+    for where, club in _entries(data, "clubs", errors, club_slugs):
         if not isinstance(club.get("country"), str) or not 2 <= len(club["country"]) <= 3:
             errors.append(f"{where}: 'country' must be a 2- or 3-letter code")
     known_clubs = club_slugs | set(Club.objects.values_list("slug", flat=True))
-    player_slugs: set[str] = set()
-    for i, player in enumerate(data.get("players", [])):
-        where = f"players[{i}]" + (f" ({player.get('slug')!r})" if isinstance(player, dict) else "")
-        if not isinstance(player, dict):
-            errors.append(f"{where}: must be an object")
-            continue
-        _check_slug(player, where, errors, player_slugs)
-        _check_names(player, where, errors)
+    for where, player in _entries(data, "players", errors, set()):
         club = player.get("club") or ""
         if not isinstance(club, str) or (club and club not in known_clubs):
             errors.append(f"{where}: unknown club {club!r}")

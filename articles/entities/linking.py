@@ -35,15 +35,7 @@ from django.db import transaction
 from articles import hooks
 from articles.bulk import update_rows
 from articles.entities import results
-from articles.models import (
-    Article,
-    ArticleClub,
-    ArticlePlayer,
-    Club,
-    LinkOrigin,
-    LinkState,
-    Player,
-)
+from articles.models import Article, ArticleClub, ArticlePlayer, Club, LinkOrigin, LinkState, Player
 
 GAZETTEER_VERSION_KEY = "newsdesk:gazetteer-version"
 RELINK_BATCH = 500

@@ -32,35 +32,33 @@ class ArticleFeed(Feed):
         return item.source.name
 
 
-class ClubFeed(ArticleFeed):
+class EntityFeed(ArticleFeed):
+    """The newest articles about one club or player (`model`), as `articles_about` lists them."""
+
+    model = None
+    articles_about = None
+
     def get_object(self, request, slug):
-        return get_object_or_404(Club, slug=slug)
+        return get_object_or_404(self.model, slug=slug)
 
-    def title(self, club):
-        return _("newsdesk: %(name)s") % {"name": club.name}
+    def title(self, entity):
+        return _("newsdesk: %(name)s") % {"name": entity.name}
 
-    def subtitle(self, club):
-        return _("Het laatste nieuws over %(name)s") % {"name": club.name}
+    def subtitle(self, entity):
+        return _("Het laatste nieuws over %(name)s") % {"name": entity.name}
 
-    def link(self, club):
-        return club.get_absolute_url()
+    def link(self, entity):
+        return entity.get_absolute_url()
 
-    def items(self, club):
-        return selectors.articles_for_club(club).select_related(None).select_related("source")[:FEED_LENGTH]
+    def items(self, entity):
+        return self.articles_about(entity).select_related(None).select_related("source")[:FEED_LENGTH]
 
 
-class PlayerFeed(ArticleFeed):
-    def get_object(self, request, slug):
-        return get_object_or_404(Player, slug=slug)
+class ClubFeed(EntityFeed):
+    model = Club
+    articles_about = staticmethod(selectors.articles_for_club)
 
-    def title(self, player):
-        return _("newsdesk: %(name)s") % {"name": player.name}
 
-    def subtitle(self, player):
-        return _("Het laatste nieuws over %(name)s") % {"name": player.name}
-
-    def link(self, player):
-        return player.get_absolute_url()
-
-    def items(self, player):
-        return selectors.articles_for_player(player).select_related(None).select_related("source")[:FEED_LENGTH]
+class PlayerFeed(EntityFeed):
+    model = Player
+    articles_about = staticmethod(selectors.articles_for_player)

@@ -9,7 +9,6 @@ import resource
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +24,7 @@ from articles.bench.synthetic import from_gazetteer
 from articles.ingest import feeds, landing
 from articles.ingest.importing import import_lines
 from articles.models import Article, Source
+from newsdesk.celery import worker_command
 
 
 def _serve(routes: dict[str, bytes], port: int) -> None:
@@ -159,19 +159,7 @@ class Command(BaseCommand):
             "DATABASE_URL": _database_url(),
         }
         worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "newsdesk",
-                "worker",
-                f"--concurrency={workers}",
-                "--loglevel=WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
+            worker_command(f"--concurrency={workers}"),
             env=env,
             cwd=settings.BASE_DIR,
             stdout=subprocess.DEVNULL,  # the worker's banner is not benchmark output

@@ -29,6 +29,33 @@ def linked(article, model, key):
     return set(model.objects.filter(article=article, state=LinkState.LINKED).values_list(key, flat=True))
 
 
+def relink_after_editing(article, **changes):
+    """Link the article, change these fields, save it and link it again."""
+    linking.link_article(article)
+    for name, value in changes.items():
+        setattr(article, name, value)
+    article.save()
+    linking.link_article(article)
+
+
+def linked_with_editor_decisions(entities):
+    """Club Brugge and Anderlecht linked automatically, then the editor rejects the Anderlecht
+    link and adds Cercle by hand."""
+    _, cercle, anderlecht, _ = entities
+    article = ArticleFactory(title="Club Brugge wint", body="Een zege tegen Anderlecht.")
+    linking.link_article(article)
+    ArticleClub.objects.filter(article=article, club=anderlecht).update(
+        state=LinkState.REJECTED, origin=LinkOrigin.EDITOR
+    )
+    ArticleClub.objects.create(article=article, club=cercle, origin=LinkOrigin.EDITOR)
+    return article
+
+
+def assert_editor_decisions_stand(article, entities):
+    assert linked(article, ArticleClub, "club__slug") == {"club-brugge", "cercle-brugge"}
+    assert ArticleClub.objects.get(article=article, club=entities[2]).state == LinkState.REJECTED
+
+
 def test_links_clubs_and_players_with_offsets(entities):
     article = ArticleFactory(title="Club Brugge wint", body="Hans Vanaken scoorde voor blauw-zwart tegen Anderlecht.")
     linking.link_article(article)
@@ -44,26 +71,15 @@ def test_longest_name_wins(entities):
 
 
 def test_editor_decisions_survive_relinking(entities):
-    _, cercle, anderlecht, _ = entities
-    article = ArticleFactory(title="Club Brugge wint", body="Een zege tegen Anderlecht.")
-    linking.link_article(article)
-    # The editor rejects the Anderlecht link and adds Cercle by hand.
-    ArticleClub.objects.filter(article=article, club=anderlecht).update(
-        state=LinkState.REJECTED, origin=LinkOrigin.EDITOR
-    )
-    ArticleClub.objects.create(article=article, club=cercle, origin=LinkOrigin.EDITOR)
+    article = linked_with_editor_decisions(entities)
     linking.link_article(article)
     linking.link_article(article)
-    assert linked(article, ArticleClub, "club__slug") == {"club-brugge", "cercle-brugge"}
-    assert ArticleClub.objects.get(article=article, club=anderlecht).state == LinkState.REJECTED
+    assert_editor_decisions_stand(article, entities)
 
 
 def test_automatic_link_disappears_when_the_text_no_longer_mentions_it(entities):
     article = ArticleFactory(title="Club Brugge wint", body="")
-    linking.link_article(article)
-    article.title = "Een andere ploeg wint"
-    article.save()
-    linking.link_article(article)
+    relink_after_editing(article, title="Een andere ploeg wint")
     assert linked(article, ArticleClub, "club__slug") == set()
 
 
@@ -80,18 +96,11 @@ def test_gazetteer_change_rebuilds_the_matcher(entities):
 def test_relink_command_keeps_editor_decisions(entities):
     from django.core.management import call_command
 
-    _, cercle, anderlecht, _ = entities
-    article = ArticleFactory(title="Club Brugge wint", body="Een zege tegen Anderlecht.")
-    linking.link_article(article)
-    ArticleClub.objects.filter(article=article, club=anderlecht).update(
-        state=LinkState.REJECTED, origin=LinkOrigin.EDITOR
-    )
-    ArticleClub.objects.create(article=article, club=cercle, origin=LinkOrigin.EDITOR)
+    article = linked_with_editor_decisions(entities)
     out = io.StringIO()
     call_command("relink", stdout=out, stderr=io.StringIO())
     assert "1 articles" in out.getvalue()
-    assert linked(article, ArticleClub, "club__slug") == {"club-brugge", "cercle-brugge"}
-    assert ArticleClub.objects.get(article=article, club=anderlecht).state == LinkState.REJECTED
+    assert_editor_decisions_stand(article, entities)
 
 
 def test_relink_command_rejects_a_bad_date():

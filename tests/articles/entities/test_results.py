@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from articles.entities import linking, results
 from articles.models import ArticleClub, LinkOrigin, LinkState, MatchResult
+from tests.articles.entities.test_linking import relink_after_editing
 from tests.factories import ArticleFactory, ClubFactory
 
 pytestmark = pytest.mark.django_db
@@ -85,10 +86,7 @@ def test_an_editor_rejected_club_gives_no_result(clubs):
 
 def test_a_changed_text_replaces_the_result(clubs):
     article = ArticleFactory(title="Club Brugge – Anderlecht 3-1", body="")
-    linking.link_article(article)
-    article.title = "Club Brugge – Anderlecht 3-2"
-    article.save()
-    linking.link_article(article)
+    relink_after_editing(article, title="Club Brugge – Anderlecht 3-2")
     assert [(r.home_goals, r.away_goals) for r in MatchResult.objects.filter(article=article)] == [(3, 2)]
 
 
