@@ -33,6 +33,7 @@ run: setup
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # Fault, browser and production tests (marked `once`) run in the PostgreSQL pass alone.
 test: lint

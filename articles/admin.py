@@ -12,7 +12,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from articles import curation, gazetteer, linking, services, sidebars, tasks
+from articles import tasks
+from articles.entities import gazetteer, linking
+from articles.ingest import store
 from articles.models import (
     Article,
     ArticleClub,
@@ -25,6 +27,8 @@ from articles.models import (
     Source,
     Story,
 )
+from articles.stories import curation
+from articles.web import sidebars
 from newsdesk.celery import send_or_defer
 
 
@@ -42,36 +46,22 @@ class SourceAdmin(admin.ModelAdmin):
     ]
     list_filter = ["is_active", ("last_error", admin.EmptyFieldListFilter)]
     search_fields = ["name", "feed_url", "site_url"]
+    # Health is the fetcher's record, not the editors': shown, never edited.
     readonly_fields = [
-        "etag",
-        "last_modified",
         "last_fetched_at",
         "last_success_at",
         "last_error",
         "last_error_at",
         "last_warning",
         "error_count",
+        "etag",
+        "last_modified",
         "created_at",
     ]
     fieldsets = [
         (None, {"fields": ["name", "feed_url", "site_url", "is_active"]}),
         (_("Ophalen"), {"fields": ["fetch_interval", "fetch_full_text", "content_selector", "next_fetch_at"]}),
-        (
-            _("Gezondheid"),
-            {
-                "fields": [
-                    "last_fetched_at",
-                    "last_success_at",
-                    "last_error",
-                    "last_error_at",
-                    "last_warning",
-                    "error_count",
-                    "etag",
-                    "last_modified",
-                    "created_at",
-                ]
-            },
-        ),
+        (_("Gezondheid"), {"fields": readonly_fields}),
     ]
     actions = ["fetch_now", "activate", "deactivate"]
 
@@ -241,12 +231,12 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Verbergen"))
     def hide(self, request, queryset):
-        count = services.set_status(queryset.values_list("pk", flat=True), Article.Status.HIDDEN)
+        count = store.set_status(queryset.values_list("pk", flat=True), Article.Status.HIDDEN)
         self.message_user(request, ngettext("%d artikel verborgen.", "%d artikels verborgen.", count) % count)
 
     @admin.action(description=_("Publiceren"))
     def publish(self, request, queryset):
-        count = services.set_status(queryset.values_list("pk", flat=True), Article.Status.PUBLISHED)
+        count = store.set_status(queryset.values_list("pk", flat=True), Article.Status.PUBLISHED)
         self.message_user(request, ngettext("%d artikel gepubliceerd.", "%d artikels gepubliceerd.", count) % count)
 
     @admin.action(description=_("Clubs en spelers opnieuw koppelen"))
@@ -418,6 +408,16 @@ class StoryForm(forms.ModelForm):
         return lead
 
 
+def _set_flag(field: str, value: bool, description):
+    """An admin action that sets one boolean field of the chosen rows."""
+
+    @admin.action(description=description)
+    def action(modeladmin, request, queryset):
+        queryset.update(**{field: value})
+
+    return action
+
+
 @admin.register(Story)
 class StoryAdmin(admin.ModelAdmin):
     form = StoryForm
@@ -464,18 +464,7 @@ class StoryAdmin(admin.ModelAdmin):
             request, _("%(count)d verhalen samengevoegd in “%(story)s”.") % {"count": len(chosen), "story": story}
         )
 
-    @admin.action(description=_("Uitlichten op de voorpagina"))
-    def feature(self, request, queryset):
-        queryset.update(is_featured=True)
-
-    @admin.action(description=_("Niet meer uitlichten"))
-    def unfeature(self, request, queryset):
-        queryset.update(is_featured=False)
-
-    @admin.action(description=_("Vergrendelen tegen automatische wijzigingen"))
-    def lock(self, request, queryset):
-        queryset.update(is_locked=True)
-
-    @admin.action(description=_("Ontgrendelen"))
-    def unlock(self, request, queryset):
-        queryset.update(is_locked=False)
+    feature = _set_flag("is_featured", True, _("Uitlichten op de voorpagina"))
+    unfeature = _set_flag("is_featured", False, _("Niet meer uitlichten"))
+    lock = _set_flag("is_locked", True, _("Vergrendelen tegen automatische wijzigingen"))
+    unlock = _set_flag("is_locked", False, _("Ontgrendelen"))

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from articles import hooks
+
 
 class Source(models.Model):
     """A news site we read, through its feed (or only through imports when it has none)."""
@@ -87,9 +89,7 @@ class ArticleQuerySet(models.QuerySet):
 
     def mark_index_stale(self):
         """Bump updated_at so the index pipeline picks these rows up again, and ask for a run."""
-        from search.indexing import request_indexing
-
-        request_indexing()
+        hooks.index_stale.send(sender=self.model)
         return self.update(updated_at=timezone.now())
 
 
@@ -433,7 +433,7 @@ class Story(models.Model):
     is_locked = models.BooleanField(
         _("vergrendeld"), default=False, help_text=_("Automatische clustering verandert dit verhaal niet.")
     )
-    # Kept by stories.refresh_stories so that lists of stories need no counting query.
+    # Kept by stories.clustering.refresh_stories so that lists of stories need no counting query.
     article_count = models.PositiveIntegerField(_("artikels"), default=0, editable=False)
     source_count = models.PositiveIntegerField(_("bronnen"), default=0, editable=False)
     first_published_at = models.DateTimeField(_("eerste artikel"), default=timezone.now)

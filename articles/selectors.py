@@ -116,7 +116,7 @@ def club_directory() -> list[tuple[str, list[tuple[str, list[Club]]]]]:
 
 def stories_with_leads() -> QuerySet[Story]:
     """Stories with something published, each with its lead article, the lead's source and clubs:
-    what a story card shows. Counts are columns on Story (see stories.refresh_stories)."""
+    what a story card shows. Counts are columns on Story (see articles.stories.clustering.refresh_stories)."""
     lead_prefetch = linked_clubs()
     lead_prefetch.add_prefix("lead_article")
     return (

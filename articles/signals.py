@@ -1,11 +1,19 @@
 """Side effects of changes: stale index copies, rebuilt entity matchers, related lists once indexed."""
 
+import logging
+
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from articles import landing, linking
+from articles import hooks, tasks
+from articles.entities import linking
+from articles.ingest import landing
 from articles.models import Article, ArticleClub, ArticlePlayer, Club, Player
-from search.indexing import index_updated
+from articles.web import sidebars
+from newsdesk.celery import send_or_defer
+from search.hooks import index_updated
+
+logger = logging.getLogger(__name__)
 
 
 @receiver([post_save, post_delete], sender=ArticleClub)
@@ -18,6 +26,24 @@ def link_changed(sender, instance, **kwargs):
 @receiver([post_save, post_delete], sender=Player)
 def gazetteer_changed(sender, **kwargs):
     linking.gazetteer_changed()
+
+
+# The hooks the rooms announce on (articles.hooks), wired to the tasks and caches that act on
+# them: the rooms never import tasks or pages themselves.
+@receiver(hooks.drain_due)
+def queue_drain(sender, stage, **kwargs) -> bool:
+    return send_or_defer(tasks.settle_landed if stage == "settle" else tasks.relate_landed)
+
+
+@receiver(hooks.relink_due)
+def queue_relink(sender, **kwargs):
+    if not send_or_defer(tasks.relink_all):
+        logger.error("the gazetteer changed but the broker is down: run manage.py relink")
+
+
+@receiver(hooks.lists_changed)
+def retire_cached_lists(sender, **kwargs):
+    sidebars.invalidate()
 
 
 @receiver(index_updated)

@@ -10,7 +10,9 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from articles import feeds, http, ingest, landing, linking
+from articles.entities import linking
+from articles.ingest import entries as ingest
+from articles.ingest import feeds, http, landing
 from articles.models import Source
 
 logger = logging.getLogger(__name__)
@@ -81,13 +83,17 @@ def ingest_entry(self, source_id: int, entry: dict) -> str | None:
 
 # The follow-up of landed articles is recorded on their rows: these drain it in batches. Acked
 # late, so a killed worker's drain is delivered again; the sweep catches anything else.
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+# Another worker draining the same stage: come back in a second rather than hold a process.
+DRAIN_BUSY_RETRY = {"autoretry_for": (landing.DrainBusy,), "retry_backoff": False, "default_retry_delay": 1}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, max_retries=None, **DRAIN_BUSY_RETRY)
 def settle_landed() -> int:
     """Links and stories of every article waiting for them."""
     return landing.settle()
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True, max_retries=None, **DRAIN_BUSY_RETRY)
 def relate_landed() -> int:
     """Related lists of settled articles that the index holds."""
     return landing.relate()

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from articles import views
-from articles.syndication import ClubFeed, PlayerFeed
+from articles.web import views
+from articles.web.syndication import ClubFeed, PlayerFeed
 
 app_name = "articles"
 

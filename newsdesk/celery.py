@@ -1,5 +1,6 @@
 import logging
 import os
+import sys
 
 from celery import Celery
 from kombu.exceptions import OperationalError
@@ -26,3 +27,22 @@ def send_or_defer(task, *args) -> bool:
         logger.warning("broker unavailable, %s left to its periodic run: %s", task.name, exc)
         return False
     return True
+
+
+def worker_command(*options: str) -> list[str]:
+    """The command line of a worker process of this project as the benchmarks and tests start
+    one, with `options` (concurrency, pool, name): quiet, and without gossip, mingle or
+    heartbeats, which only a cluster of workers needs."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "newsdesk",
+        "worker",
+        *options,
+        "--loglevel=WARNING",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]

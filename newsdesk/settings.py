@@ -162,7 +162,12 @@ CELERY_TASK_ROUTES = {
 }
 # A task taken by a worker that then died (kill -9, power) is delivered again after this long.
 # It must outlast the longest task and retry countdown (NETWORK_RETRY caps both below it).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("NEWSDESK_BROKER_VISIBILITY_TIMEOUT", 600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("NEWSDESK_BROKER_VISIBILITY_TIMEOUT", 600),
+    # kombu looks for such tasks every 10 s but scans Redis only every 10th time (100 s) by
+    # default: every time, so a dead worker's tasks come back within 10 s of the timeout.
+    "unacked_restore_throttle": 1,
+}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = CELERY_BROKER_TRANSPORT_OPTIONS
 CELERY_BEAT_SCHEDULE = {
     "enqueue-due-sources": {

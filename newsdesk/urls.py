@@ -4,8 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from articles import api
-from articles.sitemaps import SITEMAPS
+from articles.api import views as api
+from articles.web.sitemaps import SITEMAPS
 from newsdesk import health
 from search.api import SearchAPIView
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from whoosh import query as wq
 
-from articles.filters import ArticleFilter
 from articles.models import Source
+from articles.web.filters import ArticleFilter
 from search.schema import source_key
 
 

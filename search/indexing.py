@@ -16,12 +16,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connections, transaction
 from django.db.models import F
-from django.dispatch import Signal
 from django.utils import timezone
 
 from articles import selectors
 from articles.models import Article, ArticleClub, ArticlePlayer, LinkState
-from newsdesk.celery import send_or_defer
+from search import hooks
 from search.analysis import terms
 from search.backend import get_backend
 from search.models import IndexDeletion
@@ -38,10 +37,6 @@ REQUEST_KEY = "newsdesk:index-requested"
 
 
 _deferral = threading.local()
-
-# Sent after an index run wrote anything: what waits for articles to be searchable (related
-# lists, articles.landing) listens, so search never imports the code that depends on it.
-index_updated = Signal()
 
 
 @contextmanager
@@ -62,10 +57,9 @@ def request_indexing() -> None:
 
     def enqueue():
         if cache.add(REQUEST_KEY, 1, timeout=2):
-            from search import tasks
-
-            if not send_or_defer(tasks.index_pending):
-                cache.delete(REQUEST_KEY)  # the rows stay stale; the periodic index run takes them
+            responses = hooks.index_requested.send(sender=__name__)
+            if any(response is False for _receiver, response in responses):
+                cache.delete(REQUEST_KEY)  # the broker is down: the rows stay stale for the periodic run
 
     transaction.on_commit(enqueue)
 
@@ -116,7 +110,7 @@ def index_pending() -> int:
         deletions = list(IndexDeletion.objects.order_by("pk").values_list("article_id", flat=True)[:BATCH])
         if not ids and not deletions:
             if done:
-                index_updated.send(sender=index_pending, count=done)
+                hooks.index_updated.send(sender=__name__, count=done)
             return done
         documents = _documents(ids)
         gone = (set(ids) - documents.keys()) | set(deletions)  # hidden, duplicate or deleted
@@ -240,7 +234,7 @@ def _write_part(n, ix, ids, limit, chunk, written, results) -> None:
     """In a writer process: one segment of the given articles, put on `results` finished but
     not committed (the parent commits all the parts' segments at once)."""
     try:
-        writer = RebuildWriter(ix, limitmb=limit, _lk=False)  # the parent holds the lock
+        writer = RebuildWriter(ix, limitmb=limit, lock=False)  # the parent holds the lock
         with _young_collections_only():
             for count in _write_articles(writer, ids, chunk):
                 with written.get_lock():

@@ -9,13 +9,12 @@ Whoosh's own BM25F (same B, K1, idf and length quantisation), so the order match
 searcher would give. Query types not handled here fall back to Whoosh's matchers, unscored.
 """
 
-from bisect import bisect_right
-
 from whoosh import query as wq
 
 from search import columns
 from search.analysis import word_pairs
 from search.query import WordsInPlace
+from search.whoosh_private import posting_blocks
 
 B = 0.75
 K1 = 1.2
@@ -172,7 +171,7 @@ class Evaluator:
             local = _local(within, offset, leaf) if skip_blocks else None
             segment = {}
             source = postings_field if (postings_field, tbytes) in leaf else field
-            postings = _blocks(leaf, source, tbytes, local, with_values=positions is not None)
+            postings = posting_blocks(leaf, source, tbytes, local, with_values=positions is not None)
             for ids, weights, values in postings:
                 if positions is not None:
                     found = zip(ids, values, strict=False)
@@ -212,38 +211,6 @@ def _local(documents, offset: int, leaf) -> list[int]:
     """The given documents of one segment, as its own sorted document numbers."""
     end = offset + leaf.doc_count_all()
     return sorted(doc - offset for doc in documents if offset <= doc < end)
-
-
-def _blocks(leaf, field: str, tbytes: bytes, only=None, with_values=False):
-    """(document numbers, term frequencies, encoded values or None) of a term in one segment, a
-    block at a time; with `only` (sorted document numbers), just the blocks that may hold one."""
-    matcher = leaf._terms.matcher(field, tbytes, leaf.schema[field].format)
-    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):  # whoosh3's block reader
-        after = -1  # the last document number of the previous block
-        while matcher.is_active():
-            last = matcher._maxid  # known from the block's header, before its postings are read
-            if only is None or _any_between(only, after, last):
-                matcher._read_ids()
-                matcher._read_weights()
-                if with_values:
-                    matcher._read_values()
-                yield matcher._ids, matcher._weights, matcher._values if with_values else None
-            after = last
-            matcher._next_block()
-        return
-    ids, weights, values = [], [], []  # postings inlined in the term's entry: a handful at most
-    while matcher.is_active():
-        ids.append(matcher.id())
-        weights.append(matcher.weight())
-        values.append(matcher.value() if with_values else None)
-        matcher.next()
-    yield ids, weights, values
-
-
-def _any_between(ordered: list[int], after: int, last: int) -> bool:
-    """Whether a number in `ordered` lies in (after, last]."""
-    index = bisect_right(ordered, after)
-    return index < len(ordered) and ordered[index] <= last
 
 
 _METHODS = {

@@ -17,8 +17,7 @@ from array import array
 from itertools import groupby
 from operator import itemgetter
 
-from whoosh.codec.whoosh3 import W3FieldWriter
-from whoosh.writing import SegmentWriter
+from search.whoosh_private import SegmentWriter, add_blocks
 
 TERM_BYTES = 300  # a term's key, dictionary entry and three empty lists, roughly
 POSTING_BYTES = 8  # a document number and a weight in their arrays
@@ -100,15 +99,14 @@ def _joined(key, parts):
 
 class RebuildWriter(SegmentWriter):
     """A SegmentWriter whose pool is a TermPool and whose postings reach the codec a block at a
-    time. Writes one new segment; for building a fresh index generation, not for merging."""
+    time. Writes one new segment; for building a fresh index generation, not for merging.
+    (finish_segment and commit_segments, for a rebuild's parallel parts, are search.whoosh_private's.)"""
 
     def __init__(self, ix, limitmb: int = 256, **kwargs):
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = TermPool(ix.storage.folder, limitmb)
-        if not isinstance(self.fieldwriter, W3FieldWriter):  # _add_blocks fills its blocks
-            raise TypeError(f"RebuildWriter writes Whoosh's W3 codec, not {type(self.codec).__name__}")
 
-    def _flush_segment(self):
+    def flush_segment(self):
         self.perdocwriter.close()
         lengths = self.per_document_reader()
         try:
@@ -116,21 +114,6 @@ class RebuildWriter(SegmentWriter):
         finally:
             lengths.close()
         self.fieldwriter.close()
-
-    def finish_segment(self):
-        """Write this writer's documents as a finished segment without committing it: a
-        rebuild's parallel parts each make one, and the parent commits them all together."""
-        return self._finalize_segment()
-
-    def commit_segments(self, segments) -> None:
-        """Make `segments` (from other writers on this index) the index's segments, in one TOC
-        write under this writer's lock."""
-        self._check_state()
-        try:
-            self._close_segment()
-            self._commit_toc(list(self.segments) + list(segments))
-        finally:
-            self._finish()
 
 
 def _write_terms(fieldwriter, schema, lengths, terms, doc_count: int) -> None:
@@ -144,27 +127,7 @@ def _write_terms(fieldwriter, schema, lengths, terms, doc_count: int) -> None:
             of_doc = lengths.doc_field_length_reader(fieldname)
             field_lengths = [of_doc(docnum) for docnum in range(doc_count)]
         fieldwriter.start_term(tbytes)
-        _add_blocks(fieldwriter._postwriter, ids, weights, values, field_lengths)
+        add_blocks(fieldwriter, ids, weights, values, field_lengths)
         fieldwriter.finish_term()
     if field is not None:
         fieldwriter.finish_field()
-
-
-def _add_blocks(postwriter, ids, weights, values, field_lengths) -> None:
-    """What W3PostingsWriter.add_posting does for each posting, for a block of them at once: a
-    full block is written when a next posting arrives, the last one is left for
-    finish_postings (which may inline it)."""
-    limit = postwriter._blocklimit
-    if values and len(values) != len(ids):  # a format's postings all have a value, or none has
-        raise ValueError(f"{len(values)} values for {len(ids)} postings")
-    for start in range(0, len(ids), limit):
-        if start:
-            postwriter._write_block()
-        block = ids[start : start + limit]
-        postwriter._ids = block
-        postwriter._weights = weights[start : start + limit]
-        postwriter._values = values[start : start + limit] if values else []
-        postwriter._maxweight = max(0, max(postwriter._weights))  # add_posting starts from 0
-        found = [length for length in map(field_lengths.__getitem__, block) if length]
-        postwriter._minlength = min(found) if found else None
-        postwriter._maxlength = max(found) if found else 0

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from articles import selectors
 from articles.models import Club, Source
-from articles.syndication import ArticleFeed
+from articles.web.syndication import ArticleFeed
 from search.filters import SearchFilter
 from search.schema import source_key
 from search.searching import QueryError, search_articles

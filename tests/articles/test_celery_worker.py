@@ -2,7 +2,6 @@
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import redis
 from celery import Celery
 
 from articles.models import Article
+from newsdesk.celery import worker_command
 from tests.articles.samples import PARAGRAPHS, article_page, rss
 from tests.factories import SourceFactory
 from tests.services import subprocess_env
@@ -33,22 +33,7 @@ def broker_url(redis_url):
 @pytest.fixture
 def worker(broker_url, feed_server):
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "newsdesk",
-            "worker",
-            "--pool=prefork",
-            "--concurrency=2",
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            "test@%h",
-        ],
+        worker_command("--pool=prefork", "--concurrency=2", "-n", "test@%h"),
         cwd=ROOT,
         env=subprocess_env(REDIS_URL=broker_url, NEWSDESK_FETCH_ALLOWLIST=f"127.0.0.1:{feed_server.port}"),
         stdout=subprocess.PIPE,

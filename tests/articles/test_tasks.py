@@ -3,7 +3,8 @@
 import pytest
 from django.utils import timezone
 
-from articles import http, tasks
+from articles import tasks
+from articles.ingest import http
 from articles.models import Article, Source
 from tests.articles.samples import full_content, rss
 from tests.factories import SourceFactory

@@ -150,7 +150,7 @@ def test_production_serves_articles_that_beat_and_the_worker_fetched(tmp_path, f
         # The services, with the commands of their systemd units.
         state = tmp_path / "state"
         processes.start("web", [str(VENV / "bin" / "gunicorn"), "newsdesk.wsgi"], env)
-        for unit in ("worker", "indexer", "beat"):
+        for unit in ("worker", "fetcher", "indexer", "beat"):
             processes.start(unit, unit_command(f"newsdesk-{unit}.service", state), env)
 
         status, report = wait_until(lambda: health(base), 30, processes) or (None, None)

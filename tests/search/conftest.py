@@ -3,7 +3,7 @@ from datetime import datetime
 import pytest
 from django.utils import timezone
 
-from articles import linking
+from articles.entities import linking
 from search import indexing
 from tests.factories import ArticleFactory, ClubFactory, PlayerFactory, SourceFactory, StoryFactory
 

@@ -194,7 +194,7 @@ def test_bad_filter_values_are_a_400(client, newsroom):
 
 
 def test_hidden_article_leaves_the_results(client, newsroom, django_capture_on_commit_callbacks):
-    from articles.services import set_status
+    from articles.ingest.store import set_status
 
     article = Article.objects.get(title="Leão scoort voor Milan")
     with django_capture_on_commit_callbacks(execute=True):
@@ -254,7 +254,7 @@ def test_long_posting_lists_read_by_block_agree_with_whoosh(db):
     blocks holding a candidate, and its matches are exactly what Whoosh's own matcher finds."""
     from whoosh import query as wq
 
-    from articles.services import set_status
+    from articles.ingest.store import set_status
     from search.matching import Evaluator
     from search.query import parse
     from search.searching import schema

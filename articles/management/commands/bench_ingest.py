@@ -9,7 +9,6 @@ import resource
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,11 +19,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.models import Q
 
-from articles import feeds, landing
-from articles.bench_pages import page_html, summary_feed
-from articles.importing import import_lines
+from articles.bench.pages import page_html, summary_feed
+from articles.bench.synthetic import from_gazetteer
+from articles.ingest import feeds, landing
+from articles.ingest.importing import import_lines
 from articles.models import Article, Source
-from articles.synthetic import from_gazetteer
+from newsdesk.celery import worker_command
 
 
 def _serve(routes: dict[str, bytes], port: int, page_delay: multiprocessing.Value) -> None:
@@ -86,14 +86,15 @@ class Command(BaseCommand):
         parser.add_argument("--articles", type=int, default=2000)
         parser.add_argument("--per-feed", type=int, default=50)
         parser.add_argument("--mode", choices=["inprocess", "celery", "both"], default="both")
-        parser.add_argument("--concurrency", type=int, default=4, help="processes of the Celery worker (README's)")
+        parser.add_argument("--concurrency", type=int, default=2, help="processes of the `celery` queue's worker")
+        parser.add_argument("--fetch-threads", type=int, default=8, help="threads of the `fetch` queue's worker")
         parser.add_argument(
             "--page-delays",
             default="0,100",
             help="comma-separated milliseconds each article page waits before it answers; one run per value",
         )
 
-    def handle(self, *args, articles, per_feed, mode, concurrency, page_delays, **options):
+    def handle(self, *args, articles, per_feed, mode, concurrency, fetch_threads, page_delays, **options):
         if Article.objects.exists():
             raise CommandError("the database already holds articles; run against an empty one")
         generator = from_gazetteer(seed=7)
@@ -129,14 +130,15 @@ class Command(BaseCommand):
                     Source.objects.all().delete()
                     for path in feed_paths:
                         Source.objects.create(name=f"bench {path}", feed_url=base + path)
-                    results[f"{run_mode}_pages_after_{delay_ms}ms"] = self._run(run_mode, port, articles, concurrency)
+                    figures = self._run(run_mode, port, articles, concurrency, fetch_threads)
+                    results[f"{run_mode}_pages_after_{delay_ms}ms"] = figures
         finally:
             server.terminate()
             server.join()
         results["import_articles"] = self._import(corpus)
         self.stdout.write(json.dumps(results, indent=2))
 
-    def _run(self, run_mode, port, articles, concurrency):
+    def _run(self, run_mode, port, articles, concurrency, fetch_threads):
         per_article_ms = []
         if run_mode == "inprocess":
             started = time.perf_counter()
@@ -150,7 +152,7 @@ class Command(BaseCommand):
             followup_seconds = time.perf_counter() - started - elapsed
             peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         else:
-            elapsed, followup_seconds, peak_mb = self._celery(port, articles, concurrency)
+            elapsed, followup_seconds, peak_mb = self._celery(port, articles, concurrency, fetch_threads)
         stored = Article.objects.count()
         latency = {}
         if per_article_ms:
@@ -172,9 +174,9 @@ class Command(BaseCommand):
             "peak_memory_mb": round(peak_mb, 1),
         }
 
-    def _celery(self, port, articles, concurrency):
-        """The production layout (README, deploy/systemd): a worker on `celery` and `fetch`,
-        and the one indexer on `index`."""
+    def _celery(self, port, articles, concurrency, fetch_threads):
+        """The production layout (README, deploy/systemd): a prefork worker on `celery`, a
+        thread-pool worker on `fetch`, and the one indexer on `index`."""
         import redis
         from celery import Celery
 
@@ -188,13 +190,13 @@ class Command(BaseCommand):
             "DATABASE_URL": _database_url(),
         }
         roles = {
-            "worker": ["-Q", "celery,fetch", "--pool=prefork", f"--concurrency={concurrency}"],
+            "worker": ["-Q", "celery", "--pool=prefork", f"--concurrency={concurrency}"],
+            "fetcher": ["-Q", "fetch", "--pool=threads", f"--concurrency={fetch_threads}"],
             "indexer": ["-Q", "index", "--pool=prefork", "--concurrency=1"],
         }
-        quiet = ["--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"]
         workers = [
             subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-                [sys.executable, "-m", "celery", "-A", "newsdesk", "worker", *options, "-n", f"{role}@%h", *quiet],
+                worker_command(*options, "-n", f"{role}@%h"),
                 env=env,
                 cwd=settings.BASE_DIR,
                 stdout=subprocess.DEVNULL,  # the workers' banners are not benchmark output

@@ -8,40 +8,30 @@ import json
 import statistics
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from articles import linking
-from articles.importing import import_lines
+from articles.bench.runs import BenchCommand, index_requests_off, percentiles
+from articles.bench.synthetic import from_gazetteer
+from articles.entities import linking
+from articles.ingest.importing import import_lines
 from articles.models import Article, ArticleClub, ArticlePlayer, LinkOrigin
-from articles.synthetic import from_gazetteer
-from search import indexing
 
 
 def summary(seconds: list[float]) -> dict:
-    ordered = sorted(seconds)
-    return {
-        "rounds": len(ordered),
-        "p50_s": round(statistics.median(ordered), 3),
-        "p95_s": round(ordered[int(0.95 * (len(ordered) - 1))], 3),
-    }
+    return percentiles(seconds, unit="s", digits=3, count="rounds")
 
 
-class Command(BaseCommand):
+class Command(BenchCommand):
     help = "Benchmark entity linking on synthetic articles; run on a database holding only the gazetteer."
-
-    def add_arguments(self, parser):
-        parser.add_argument("--articles", type=int, default=1000)
-        parser.add_argument("--rounds", type=int, default=10)
+    default_articles = 1000
+    repeat = ("rounds", 10)
 
     def handle(self, *args, articles, rounds, **options):
         if Article.objects.exists():
             raise CommandError("the database already holds articles; run against an empty one")
         # Indexing is a task of its own (async with a broker): the figures here are linking alone.
-        request_indexing, indexing.request_indexing = indexing.request_indexing, lambda: None
-        try:
+        with index_requests_off():
             self._run(articles, rounds)
-        finally:
-            indexing.request_indexing = request_indexing
 
     def _run(self, articles, rounds):
         generator = from_gazetteer(seed=3)

@@ -6,44 +6,28 @@ folder reuses the archive (loading 100,000 articles through the import path take
 
 import json
 import random
-import statistics
 import time
 
-from django.core.management.base import BaseCommand
 from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from articles import bench_archive, related
+from articles.bench import archive as bench_archive
+from articles.bench.runs import BenchCommand, percentiles
 from articles.models import Article, Club, Story
+from articles.stories import related
 from search import indexing
 from search.backend import get_backend
 
 QUERIES = ["doelman", "strafschop", "transfer", "hamstring", "doelman blessure", "transfer contract", "zaakwaarnemer"]
 
 
-def percentiles(durations: list[float]) -> dict:
-    durations = sorted(durations)
-    return {
-        "n": len(durations),
-        "p50_ms": round(statistics.median(durations), 2),
-        "p95_ms": round(durations[int(0.95 * (len(durations) - 1))], 2),
-        "max_ms": round(durations[-1], 2),
-    }
-
-
-class Command(BaseCommand):
+class Command(BenchCommand):
     help = "Benchmark page server time on a synthetic archive (home, club, article, search)."
-
-    def add_arguments(self, parser):
-        parser.add_argument("--articles", type=int, default=100_000)
-        parser.add_argument("--requests", type=int, default=200)
 
     def handle(self, *args, articles, requests, **options):
         out = {"articles": articles, "requests_per_page": requests}
-        loaded = bench_archive.load(articles, progress=lambda n: self.stderr.write(f"loaded {n}"))
-        if loaded:
-            out["load"] = loaded
+        bench_archive.load_for(out, articles, self.stderr)
         if get_backend().searcher().doc_count() != Article.objects.published().count():
             started = time.perf_counter()
             indexing.rebuild()
@@ -77,7 +61,7 @@ class Command(BaseCommand):
             started = time.perf_counter()
             related.refresh([pk])
             durations.append((time.perf_counter() - started) * 1000)
-        return percentiles(durations)
+        return percentiles(durations, most=True)
 
     def _feature_stories(self):
         Story.objects.update(is_featured=False)
@@ -97,4 +81,4 @@ class Command(BaseCommand):
             if response.status_code != 200:
                 raise RuntimeError(f"{url} answered {response.status_code}")
             queries.append(len(captured.captured_queries))
-        return {**percentiles(durations), "max_queries": max(queries)}
+        return {**percentiles(durations, most=True), "max_queries": max(queries)}

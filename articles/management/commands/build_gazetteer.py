@@ -17,7 +17,7 @@ from django.utils.text import slugify
 
 from articles.data.gazetteer_sources.clubs import ADJECTIVES, CLUBS, CONTEXT_WORDS
 from articles.data.gazetteer_sources.openfootball import read_clubs
-from articles.gazetteer import SHIPPED_GAZETTEER as OUT
+from articles.entities.gazetteer import SHIPPED_GAZETTEER as OUT
 
 PLAYERS = Path(__file__).resolve().parents[2] / "data" / "gazetteer_sources" / "players.txt"
 _LANG_TAG = re.compile(r"\s*\[[a-z]{2}\]\s*$")

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from articles.opml import export_sources
+from articles.ingest.opml import export_sources
 
 
 class Command(BaseCommand):

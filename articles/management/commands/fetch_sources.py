@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from articles import feeds, landing
+from articles.ingest import feeds, landing
 from articles.models import Source
 
 

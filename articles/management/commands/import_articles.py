@@ -1,21 +1,14 @@
-from pathlib import Path
+from django.core.management.base import CommandError
 
-from django.core.management.base import BaseCommand, CommandError
+from articles.ingest import landing
+from articles.ingest.importing import import_lines
+from articles.management.base import FileCommand
 
-from articles import landing
-from articles.importing import import_lines
 
-
-class Command(BaseCommand):
+class Command(FileCommand):
     help = "Import articles from a JSON Lines file: one object a line with url, title, body, published, source."
 
-    def add_arguments(self, parser):
-        parser.add_argument("file")
-
-    def handle(self, *args, file, **options):
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"no such file: {path}")
+    def handle_file(self, path, **options):
         with path.open(encoding="utf-8", errors="replace") as lines, landing.in_bulk():
             report = import_lines(lines)
         summary = ", ".join(f"{count} {name}" for name, count in report.counts.items())

@@ -1,20 +1,13 @@
-from pathlib import Path
+from django.core.management.base import CommandError
 
-from django.core.management.base import BaseCommand, CommandError
+from articles.ingest.opml import OPMLError, import_sources
+from articles.management.base import FileCommand
 
-from articles.opml import OPMLError, import_sources
 
-
-class Command(BaseCommand):
+class Command(FileCommand):
     help = "Add the feeds of an OPML file as sources; existing feeds are left alone."
 
-    def add_arguments(self, parser):
-        parser.add_argument("file")
-
-    def handle(self, *args, file, **options):
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"no such file: {path}")
+    def handle_file(self, path, **options):
         try:
             result = import_sources(path.read_bytes())
         except OPMLError as exc:

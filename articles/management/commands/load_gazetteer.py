@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from articles import gazetteer
+from articles.entities import gazetteer
 
 
 class Command(BaseCommand):

@@ -7,16 +7,16 @@ import json
 import random
 import re
 import sqlite3
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
 from whoosh import query as wq
 
-from articles import bench_archive, selectors
+from articles import selectors
+from articles.bench import archive as bench_archive
+from articles.bench.runs import BenchCommand, percentiles
 from articles.models import Article, ArticleClub
 from search import indexing
 from search.analysis import normalize_word, stem
@@ -36,26 +36,16 @@ def timed(function, repeat: int) -> dict:
         started = time.perf_counter()
         function(n)
         durations.append((time.perf_counter() - started) * 1000)
-    durations.sort()
-    return {
-        "n": repeat,
-        "p50_ms": round(statistics.median(durations), 2),
-        "p95_ms": round(durations[int(0.95 * (repeat - 1))], 2),
-    }
+    return percentiles(durations)
 
 
-class Command(BaseCommand):
+class Command(BenchCommand):
     help = "Benchmark search on the synthetic archive (loaded first when it is smaller than asked)."
-
-    def add_arguments(self, parser):
-        parser.add_argument("--articles", type=int, default=100_000)
-        parser.add_argument("--queries", type=int, default=200)
+    repeat = ("queries", 200)
 
     def handle(self, *args, articles, queries, **options):
         out = {"articles": articles}
-        loaded = bench_archive.load(articles, progress=lambda n: self.stderr.write(f"loaded {n}"))
-        if loaded:
-            out["load"] = loaded
+        bench_archive.load_for(out, articles, self.stderr)
         self._run(out, queries)
 
     def _run(self, out, queries):

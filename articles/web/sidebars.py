@@ -1,0 +1,113 @@
+"""The teaser lists beside articles: "Meest recent", "Gerelateerd", "Meer over <club>".
+
+Every article page shows them, so they come from the cache (Redis when REDIS_URL is set, so
+all web processes share it). Keys carry a generation number; `invalidate()` bumps it whenever an
+article lands or an editor changes a story (articles.stories announce it through
+articles.hooks.lists_changed, and the admin calls it), which retires every cached list at once
+without having to know their keys.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.cache import cache
+from django.urls import reverse
+
+from articles.models import Article, LinkState
+
+GENERATION_KEY = "sidebars:generation"
+TIMEOUT = 15 * 60  # a safety net only: invalidation retires lists as soon as they change
+LATEST = 6
+ABOUT_CLUB = 5
+
+
+@dataclass(frozen=True)
+class Teaser:
+    """What a teaser shows: headline, about 100 characters of text, and its story's size.
+
+    Attribute names match Article's, so the teaser-list partial renders either."""
+
+    pk: int
+    slug: str
+    title: str
+    teaser: str
+    source_name: str
+    published_at: datetime
+    story_size: int
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:article", kwargs={"pk": self.pk, "slug": self.slug or "artikel"})
+
+    @classmethod
+    def of(cls, article: Article) -> "Teaser":
+        return cls(
+            pk=article.pk,
+            slug=article.slug,
+            title=article.title,
+            teaser=article.teaser,
+            source_name=article.source.name,
+            published_at=article.published_at,
+            story_size=article.story_size,
+        )
+
+
+def _teaser_rows(articles):
+    fields = ["pk", "slug", "title", "teaser", "published_at", "story_id", "source__name", "story__article_count"]
+    return articles.select_related("source", "story").only(*fields)
+
+
+def _teasers(articles) -> list[Teaser]:
+    return [Teaser.of(article) for article in _teaser_rows(articles)]
+
+
+def generation() -> int:
+    """The current generation; templates put it in {% cache %} keys so fragments retire too."""
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, 1, timeout=None)
+        generation = cache.get(GENERATION_KEY, 1)
+    return generation
+
+
+def invalidate() -> None:
+    """Retire every cached list (called after articles land and after editors change stories)."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # never set, or evicted: any new value retires the old keys as well
+        cache.add(GENERATION_KEY, 1, timeout=None)
+
+
+def cached(name: str, build):
+    """`build()`'s value, kept until the next invalidation (or TIMEOUT)."""
+    key = f"sidebars:{generation()}:{name}"
+    teasers = cache.get(key)
+    if teasers is None:
+        teasers = build()
+        cache.set(key, teasers, TIMEOUT)
+    return teasers
+
+
+def latest(exclude: int | None = None) -> list[Teaser]:
+    """The newest articles; the page's own article left out."""
+    teasers = cached("latest", lambda: _teasers(Article.objects.published()[: LATEST + 1]))
+    return [t for t in teasers if t.pk != exclude][:LATEST]
+
+
+def about_club(club_id: int, exclude: int | None = None) -> list[Teaser]:
+    def build():
+        linked = Article.objects.published().filter(club_links__club_id=club_id, club_links__state=LinkState.LINKED)
+        return _teasers(linked[: ABOUT_CLUB + 1])
+
+    return [t for t in cached(f"club:{club_id}", build) if t.pk != exclude][:ABOUT_CLUB]
+
+
+def related(article: Article) -> list[Teaser]:
+    """The article's stored related list (articles.stories.related), best first, still-published only."""
+
+    def build():
+        # No ORDER BY: the stored order is the ranking, and sorting by date made SQLite scan.
+        chosen = _teaser_rows(Article.objects.order_by()).published_among(article.related_ids)
+        found = {t.pk: Teaser.of(t) for t in chosen}
+        return [found[pk] for pk in article.related_ids if pk in found]
+
+    return cached(f"related:{article.pk}", build) if article.related_ids else []

@@ -1,0 +1,64 @@
+"""Atom feeds of article lists (club, player; search builds on the same base)."""
+
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext_lazy as _
+
+from articles import selectors
+from articles.models import Club, Player
+
+FEED_LENGTH = 30
+
+
+class ArticleFeed(Feed):
+    """An Atom feed whose items are articles: title, teaser, date and source."""
+
+    feed_type = Atom1Feed
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.teaser
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_author_name(self, item):
+        return item.source.name
+
+
+class EntityFeed(ArticleFeed):
+    """The newest articles about one club or player (`model`), as `articles_about` lists them."""
+
+    model = None
+    articles_about = None
+
+    def get_object(self, request, slug):
+        return get_object_or_404(self.model, slug=slug)
+
+    def title(self, entity):
+        return _("newsdesk: %(name)s") % {"name": entity.name}
+
+    def subtitle(self, entity):
+        return _("Het laatste nieuws over %(name)s") % {"name": entity.name}
+
+    def link(self, entity):
+        return entity.get_absolute_url()
+
+    def items(self, entity):
+        return self.articles_about(entity).select_related(None).select_related("source")[:FEED_LENGTH]
+
+
+class ClubFeed(EntityFeed):
+    model = Club
+    articles_about = staticmethod(selectors.articles_for_club)
+
+
+class PlayerFeed(EntityFeed):
+    model = Player
+    articles_about = staticmethod(selectors.articles_for_player)

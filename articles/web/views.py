@@ -1,0 +1,118 @@
+"""Reader-facing pages. Thin: selectors do the reading, templates the showing."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+
+from articles import selectors
+from articles.entities import results
+from articles.models import Club, Player, Story
+from articles.stories import related as related_lists
+from articles.web import sidebars
+from articles.web.filters import EntityArticleFilter
+
+PAGE_SIZE = 20
+FEATURED = 6
+
+
+def _page(request, queryset, key: str, counted=None):
+    """A page of `queryset` whose count (of `counted`, the same rows, when given) comes from the
+    sidebar cache. Its rows stay unread (a lazy queryset) until a template renders them, which a
+    cached fragment spares."""
+    paginator = Paginator(queryset, PAGE_SIZE)
+    paginator.count = sidebars.cached(f"count:{key}", (counted if counted is not None else queryset).count)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def home(request):
+    """Featured stories in the editors' order, then the latest stories, and the newest articles.
+
+    The story lists change exactly when the sidebars do, so the template caches them under the
+    same generation number ({% cache %}); a cached home page reads no rows at all."""
+    page = _page(request, selectors.latest_stories(), "home")
+    featured = selectors.featured_stories()[:FEATURED] if page.number == 1 else []
+    context = {"featured": featured, "page": page, "latest": sidebars.latest(), "generation": sidebars.generation()}
+    return render(request, "articles/home.html", context)
+
+
+def _after_first_paragraph(body_html: str) -> tuple[str, str]:
+    """The body split after its first paragraph, where "LEES OOK" goes (at the end if only one)."""
+    head, end, tail = body_html.partition("</p>")
+    return (head + end, tail) if end and tail.strip() else (body_html, "")
+
+
+def article_detail(request, pk, slug):
+    article = get_object_or_404(selectors.published_articles(), pk=pk)
+    if slug != article.slug:
+        return redirect(article, permanent=True)
+    related = sidebars.related(article)[: related_lists.LIMIT]
+    club = article.linked_clubs[0].club if article.linked_clubs else None
+    body_head, body_tail = _after_first_paragraph(article.body_html)
+    context = {
+        "article": article,
+        "body_head": body_head,
+        "body_tail": body_tail,
+        "read_also": related[0] if related else None,
+        "related": related,
+        "latest": sidebars.latest(exclude=article.pk),
+        "club": club,
+        "about_club": sidebars.about_club(club.pk, exclude=article.pk) if club else [],
+        "generation": sidebars.generation(),  # the sidebars' rendering is cached under it too
+    }
+    return render(request, "articles/article_detail.html", context)
+
+
+def club_list(request):
+    return render(request, "articles/club_list.html", {"countries": selectors.club_directory()})
+
+
+def _filtered_page(request, articles, players=None, cache_key=None, articles_to_count=None):
+    """The filter form and the page of articles it selects; the query string keeps the filters.
+    With `cache_key` the count comes from the cache (see _page), counted on `articles_to_count`
+    (the same articles, in a form quicker to count) when given."""
+    filterset = EntityArticleFilter(request.GET or None, queryset=articles, players=players)
+    if cache_key:
+        counted = None
+        if articles_to_count is not None:  # the same filters, applied as filterset.qs applies them
+            valid = filterset.is_bound and filterset.is_valid()  # invalid filters list everything
+            counted = filterset.filter_queryset(articles_to_count) if valid else articles_to_count
+        page = _page(request, filterset.qs, f"{cache_key}:{request.GET.urlencode()}", counted)
+    else:
+        page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {"filter": filterset, "page": page, "query_string": query.urlencode()}
+
+
+def club_detail(request, slug):
+    """A club's articles (filterable), results, stories and players. All of it changes only
+    when articles land or editors act, as the sidebars do: the template caches the page's body
+    under the same generation number, per query string; the view only prepares lazy lists."""
+    club = get_object_or_404(Club, slug=slug)
+    players = club.players.order_by("name")
+    context = {
+        "club": club,
+        "players": players,
+        "stories": lambda: selectors.stories_about_club(club),
+        "results": lambda: results.recent_results(club),
+        "generation": sidebars.generation(),
+        **_filtered_page(
+            request,
+            selectors.articles_for_club(club, newest_first=True),
+            players=players,
+            cache_key=f"club:{club.pk}",
+            articles_to_count=selectors.articles_for_club(club),
+        ),
+    }
+    return render(request, "articles/club_detail.html", context)
+
+
+def player_detail(request, slug):
+    player = get_object_or_404(Player.objects.select_related("club"), slug=slug)
+    context = {"player": player, **_filtered_page(request, selectors.articles_for_player(player))}
+    return render(request, "articles/player_detail.html", context)
+
+
+def story_detail(request, slug):
+    story = get_object_or_404(Story.objects.select_related("lead_article"), slug=slug)
+    context = {"story": story, "coverage": selectors.story_coverage(story), "latest": sidebars.latest()}
+    return render(request, "articles/story_detail.html", context)

@@ -1,0 +1,106 @@
+import pytest
+from django.core.management import call_command
+
+from articles.entities import linking
+from articles.models import Article, Story
+from articles.stories import clustering
+from tests.factories import ArticleFactory, ClubFactory, PlayerFactory, StoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def linked_article():
+    club = ClubFactory(slug="club-brugge", name="Club Brugge")
+    PlayerFactory(slug="hans-vanaken", name="Hans Vanaken", club=club)
+    linking.bump_gazetteer_version()
+    story = StoryFactory(slug="club-brugge-anderlecht")
+    other = ArticleFactory(title="Voorbeschouwing van de topper", story=story)
+    article = ArticleFactory(
+        url="https://sportkrant.example/voetbal/topper",
+        title="Club Brugge wint de topper",
+        body="Hans Vanaken kopte Club Brugge naar de zege.",
+        story=story,
+    )
+    Article.objects.filter(pk=article.pk).update(related_ids=[other.pk])
+    linking.link_article(article)
+    clustering.refresh_stories([story.pk])
+    return article, other
+
+
+def test_article_list_shape(client, linked_article):
+    article, other = linked_article
+    data = client.get("/api/articles/").json()
+    assert set(data) == {"count", "next", "previous", "results"}
+    assert data["count"] == 2
+    result = next(r for r in data["results"] if r["id"] == article.pk)
+    assert set(result) == {
+        "id",
+        "url",
+        "title",
+        "source",
+        "published",
+        "teaser",
+        "body",
+        "clubs",
+        "players",
+        "story",
+        "related",
+    }
+    assert result["clubs"] == ["club-brugge"]
+    assert result["players"] == ["hans-vanaken"]
+    assert result["story"] == "club-brugge-anderlecht"
+    assert result["source"] == article.source.name
+    assert result["related"] == [{"id": other.pk, "url": other.url, "title": other.title}]
+
+
+def test_article_lookup_by_url_canonicalizes_the_query(client, linked_article):
+    article, _ = linked_article
+    data = client.get("/api/articles/", {"url": "https://SPORTKRANT.example/voetbal/topper?utm_source=x#top"}).json()
+    assert [r["id"] for r in data["results"]] == [article.pk]
+
+
+@pytest.mark.parametrize("param", ["club", "player", "story"])
+def test_article_filters(client, linked_article, param):
+    article, other = linked_article
+    value = {"club": "club-brugge", "player": "hans-vanaken", "story": "club-brugge-anderlecht"}[param]
+    ids = {r["id"] for r in client.get("/api/articles/", {param: value}).json()["results"]}
+    assert article.pk in ids
+    assert (other.pk in ids) == (param == "story")
+
+
+def test_hidden_articles_are_not_served(client, linked_article):
+    article, _ = linked_article
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.HIDDEN)
+    assert client.get(f"/api/articles/{article.pk}/").status_code == 404
+
+
+def test_clubs_and_players_from_the_shipped_gazetteer(client):
+    call_command("load_gazetteer")
+    clubs = client.get("/api/clubs/").json()
+    assert clubs["count"] >= 150
+    assert set(clubs["results"][0]) == {"slug", "name", "country", "league", "aliases", "article_count"}
+    players = client.get("/api/players/").json()
+    assert players["count"] >= 300
+    brugge = client.get("/api/clubs/club-brugge/").json()
+    assert brugge["name"] == "Club Brugge"
+    vanaken = client.get("/api/players/hans-vanaken/").json()
+    assert vanaken["club"] == "club-brugge"
+
+
+def test_stories_shape(client, linked_article):
+    Story.objects.update(is_featured=True)
+    data = client.get("/api/stories/").json()
+    story = data["results"][0]
+    assert story["slug"] == "club-brugge-anderlecht"
+    assert story["article_count"] == 2
+    assert story["source_count"] == 2
+    assert story["is_featured"] is True
+
+
+def test_openapi_schema(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    for path in ["/api/articles/", "/api/clubs/{slug}/", "/api/players/", "/api/stories/"]:
+        assert path in schema["paths"]

@@ -1,0 +1,152 @@
+"""The HTTP client against a real loopback server: limits, redirects, and the private-address guard."""
+
+import ipaddress
+import socket
+import threading
+import time
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from articles.ingest import feeds, http
+from articles.models import Source
+from tests.factories import SourceFactory
+
+
+def test_oversize_body_with_declared_length_is_refused(feed_server):
+    url = feed_server.route("/big.xml", b"x" * 2048)
+    with pytest.raises(http.TooLarge, match="declares"):
+        http.fetch(url, max_bytes=1024)
+
+
+def test_oversize_chunked_body_is_cut_off(feed_server):
+    url = feed_server.route("/big.xml", b"x" * 300_000, headers={"Transfer-Encoding": "chunked"})
+    with pytest.raises(http.TooLarge, match="more than"):
+        http.fetch(url, max_bytes=100_000)
+
+
+def test_compressed_body_is_limited_after_decompression(feed_server):
+    url = feed_server.route("/bomb.xml", b"a" * 2_000_000, headers={"gzip": True})
+    with pytest.raises(http.TooLarge):
+        http.fetch(url, max_bytes=500_000)
+
+
+def test_redirects_are_followed_up_to_the_limit(feed_server):
+    for n in range(10):
+        feed_server.route(f"/r{n}", status=302, headers={"Location": f"/r{n + 1}"})
+    feed_server.route("/r3", b"<rss/>")
+    assert http.fetch(feed_server.url("/r0")).url == feed_server.url("/r3")
+    feed_server.route("/r3", status=302, headers={"Location": "/r4"})
+    with pytest.raises(http.TooManyRedirects):
+        http.fetch(feed_server.url("/r0"))
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["http://127.0.0.1:{other}/feed.xml", "http://169.254.169.254/latest/meta-data/", "http://[::1]:{other}/"],
+)
+def test_redirect_to_an_inward_address_is_refused(feed_server, target):
+    # Only the test server's own host:port is allowed; everything else inward must be refused.
+    feed_server.route("/feed.xml", status=301, headers={"Location": target.format(other=feed_server.port + 1)})
+    started = time.monotonic()
+    with pytest.raises(http.BlockedAddress):
+        http.fetch(feed_server.url("/feed.xml"))
+    assert time.monotonic() - started < 2  # refused before connecting, not after a timeout
+
+
+def test_private_feed_is_refused_unless_allowed(settings, feed_server):
+    feed_server.route("/feed.xml", b"<rss/>")
+    settings.NEWSDESK_FETCH_ALLOWLIST = []
+    with pytest.raises(http.BlockedAddress, match=r"127\.0\.0\.1"):
+        http.fetch(feed_server.url("/feed.xml"))
+    settings.NEWSDESK_ALLOW_PRIVATE_FETCH = True
+    assert http.fetch(feed_server.url("/feed.xml")).body == b"<rss/>"
+
+
+@pytest.mark.parametrize(
+    ("address", "forbidden"),
+    [
+        ("127.0.0.1", True),
+        ("10.1.2.3", True),
+        ("192.168.1.1", True),
+        ("172.16.0.5", True),
+        ("169.254.169.254", True),
+        ("100.100.100.200", True),
+        ("224.0.0.1", True),
+        ("0.0.0.0", True),
+        ("::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("fd00:ec2::254", True),
+        ("fe80::1", True),
+        ("93.184.215.14", False),
+        ("2606:4700::1111", False),
+    ],
+)
+def test_address_classification(address, forbidden):
+    assert http.is_forbidden_address(ipaddress.ip_address(address)) is forbidden
+
+
+def test_non_http_urls_are_refused():
+    for url in ["file:///etc/passwd", "ftp://feeds.example/x", "gopher://x", "javascript:alert(1)"]:
+        with pytest.raises(http.FetchError, match="only http and https"):
+            http.fetch(url)
+
+
+@pytest.mark.django_db
+def test_add_source_refuses_a_non_http_url():
+    for url in ["file:///etc/passwd", "ftp://feeds.example/rss", "feeds.example/rss"]:
+        with pytest.raises(CommandError, match="not an http"):
+            call_command("add_source", url)
+    assert not Source.objects.exists()
+    call_command("add_source", "https://www.sportkrant.example/rss.xml", "--name", "Sportkrant")
+    assert Source.objects.get().name == "Sportkrant"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_is_honoured(feed_server, status):
+    feed_server.route("/feed.xml", status=status, headers={"Retry-After": "7200"})
+    source = SourceFactory(feed_url=feed_server.url("/feed.xml"))
+    with pytest.raises(http.RetryAfter) as error:
+        feeds.poll_source(source)
+    assert error.value.seconds == 7200
+    source.refresh_from_db()
+    assert (source.next_fetch_at - source.last_fetched_at).total_seconds() >= 7200
+    assert f"HTTP {status}" in source.last_error
+
+
+def test_silent_server_times_out(settings, monkeypatch):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    threading.Thread(target=listener.accept, daemon=True).start()  # accepts, never answers
+    settings.NEWSDESK_FETCH_ALLOWLIST = [f"127.0.0.1:{port}"]
+    monkeypatch.setattr(http, "READ_TIMEOUT", 0.5)
+    monkeypatch.setattr(http, "_manager", http._pool_manager())
+    started = time.monotonic()
+    with pytest.raises(http.NetworkError):
+        http.fetch(f"http://127.0.0.1:{port}/feed.xml")
+    assert time.monotonic() - started < 5
+    listener.close()
+
+
+def test_one_host_gets_at_most_eight_requests_at_once_and_all_are_answered(feed_server):
+    """Twenty threads fetch slow pages of one site: it never sees more than eight at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    lock, now, most = threading.Lock(), [0], [0]
+
+    def slowly(headers):
+        with lock:
+            now[0] += 1
+            most[0] = max(most[0], now[0])
+        time.sleep(0.2)
+        with lock:
+            now[0] -= 1
+
+    url = feed_server.route("/pagina", b"<p>tekst</p>", respond=slowly)
+    with ThreadPoolExecutor(20) as pool:
+        bodies = list(pool.map(lambda _: http.fetch(url).body, range(40)))
+    assert bodies == [b"<p>tekst</p>"] * 40
+    assert most[0] == http.CONNECTIONS_PER_HOST
