@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from articles.gazetteer import SHIPPED_GAZETTEER
-from articles.synthetic import DAYS, FREE, _Words, vocabulary
+from articles.bench.synthetic import DAYS, FREE, _Words, vocabulary
+from articles.entities.gazetteer import SHIPPED_GAZETTEER
 from tests.articles.samples import article_page, rss
 
 SYLLABLES = ["ka", "lo", "mi", "ru", "te", "vo", "ne", "si", "da", "pu", "fa", "bo"]

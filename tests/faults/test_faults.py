@@ -95,7 +95,7 @@ def test_kill_9_a_worker_while_it_ingests_500_entries(start_cluster, feed_server
     # 10 feeds × 50 entries; each pair of consecutive entries reports one match.
     source_ids = sources_for(site, {f"bron-{f}": list(range(f * 50, f * 50 + 50)) for f in range(10)})
     cluster = start_cluster(NEWSDESK_BROKER_VISIBILITY_TIMEOUT="20", FAULTS_RESTORE_EVERY="2")
-    cluster.worker("first", "fetch,celery", concurrency=4)  # as the newsdesk-worker unit runs
+    cluster.worker("first", "fetch,celery", concurrency=4)  # both queues in one prefork worker
     cluster.worker("indexer", "index", concurrency=1)
     cluster.fetch(source_ids)  # what enqueue_due_sources would send for the ten due sources
 
