@@ -61,6 +61,15 @@ def _linked() -> int:
     return Article.objects.filter(Q(club_links__isnull=False) | Q(player_links__isnull=False)).distinct().count()
 
 
+def _fresh_statistics() -> None:
+    """After emptying the tables, as a live site's autovacuum would have: without it PostgreSQL
+    plans the next run's look-ups from the previous run's dead rows (a 2 ms bitmap scan over
+    33,000 dead index entries for a look-up that finds nothing, measured)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE articles_article, articles_articleclub, articles_articleplayer")
+
+
 def _landed() -> int:
     """Stored, linked and in a story."""
     return Article.objects.exclude(landing=Article.Landing.LINK).count()
@@ -128,6 +137,7 @@ class Command(BaseCommand):
                 for run_mode in ["inprocess", "celery"] if mode == "both" else [mode]:
                     Article.objects.all().delete()
                     Source.objects.all().delete()
+                    _fresh_statistics()
                     for path in feed_paths:
                         Source.objects.create(name=f"bench {path}", feed_url=base + path)
                     figures = self._run(run_mode, port, articles, concurrency, fetch_threads)
