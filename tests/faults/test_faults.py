@@ -176,14 +176,28 @@ def test_redis_killed_and_restarted_mid_ingest(start_cluster, feed_server):
     # would) and are fetched; the entries not stored yet are queued anew, the rest are unchanged.
     Source.objects.update(next_fetch_at=timezone.now())
     cluster.send("articles.tasks.enqueue_due_sources")
-    wait_until(lambda: stored() >= total, 180, cluster, f"all {total} articles stored after the re-poll")
+    beats = [time.monotonic()]
+
+    def all_stored_as_beat_goes_on() -> bool:
+        # Beat sends enqueue_due_sources every minute, here every 20 s: a message sent while the
+        # worker was still reconnecting to the restarted Redis may be lost, as beat's would be.
+        if stored() >= total:
+            return True
+        if time.monotonic() - beats[-1] > 20:
+            Source.objects.filter(next_fetch_at__gt=timezone.now()).update(next_fetch_at=timezone.now())
+            cluster.send("articles.tasks.enqueue_due_sources")
+            beats.append(time.monotonic())
+        return False
+
+    wait_until(all_stored_as_beat_goes_on, 180, cluster, f"all {total} articles stored after the re-poll")
     refetched = time.monotonic() - restarted
     finishing = finish(cluster)
     counts = assert_landed_once(site, cluster, total)
     reconnected = [name for name, p in cluster.workers.items() if p.poll() is None]
     assert reconnected == ["worker", "indexer"]
     polls = Counter(e["arg"] for e in cluster.events() if e["event"] == "start" and e["task"].endswith("fetch_source"))
-    assert sorted(polls.values()) == [2] * 6  # each source fetched once before, once after
+    # each source fetched once before, and again after (more than once if a beat was lost)
+    assert len(polls) == 6 and min(polls.values()) >= 2, polls
     print(
         f"\n[redis kill] killed redis-server pid {pid} (kill -9, no persistence) with {at_kill} of {total} "
         f"stored; restarted it empty on port {cluster.redis.port} 3 s later. The workers reconnected by "
