@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
@@ -17,6 +18,9 @@ from articles.models import Source
 
 logger = logging.getLogger(__name__)
 
+# Entries per ingest_entries task: stored with a few queries together, and small enough that
+# the fetch worker's threads share a feed between them.
+INGEST_BATCH = 10
 # A claimed source is not claimed again for this long, even if its fetch task is lost.
 FETCH_LEASE = timedelta(minutes=10)
 # A retry's countdown stays well under the broker's visibility timeout (600 s by default), or
@@ -65,19 +69,42 @@ def fetch_source(self, source_id: int) -> dict:
         raise
     except (http.FetchError, feeds.FeedUnreadable) as exc:
         return {"error": str(exc)}  # recorded on the source; retrying soon would not help
-    for entry in poll.pending:
-        transaction.on_commit(lambda entry=entry: ingest_entry.delay(source_id, entry))
+    for start in range(0, len(poll.pending), INGEST_BATCH):
+        batch = poll.pending[start : start + INGEST_BATCH]
+        transaction.on_commit(lambda batch=batch: ingest_entries.delay(source_id, batch))
     return {"enqueued": len(poll.pending), "unchanged": poll.unchanged}
+
+
+def _can_retry(task) -> bool:
+    """In-process (eager) runs cannot wait for a retry; a worker's last try keeps the feed's text."""
+    return not task.request.is_eager and task.request.retries < task.max_retries
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, **NETWORK_RETRY)
+def ingest_entries(self, source_id: int, entries: list[dict]) -> dict:
+    """A batch of a poll's entries: pages fetched side by side, stored together. Acked late: a
+    killed worker's batch is delivered again and stores only what is missing. Entries whose
+    page could not be reached are tried again later, alone, until the last try keeps the feed's
+    text; a dropped database connection retries the batch."""
+    source = Source.objects.filter(pk=source_id).first()
+    if source is None:
+        return {"skipped": len(entries)}
+    report = feeds.ingest_entries(source, entries, retry_unreachable=_can_retry(self))
+    if report.unreachable:
+        countdown = get_exponential_backoff_interval(
+            NETWORK_RETRY["retry_backoff"], self.request.retries, MAX_COUNTDOWN, full_jitter=True
+        )
+        raise self.retry(args=[source_id, report.unreachable], countdown=countdown)
+    return {outcome: n for outcome, n in report.counts.items() if n}
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, **NETWORK_RETRY)
 def ingest_entry(self, source_id: int, entry: dict) -> str | None:
+    """One entry (what fetch_source queued before batches; kept for messages still queued)."""
     source = Source.objects.filter(pk=source_id).first()
     if source is None:
         return None
-    # In-process (eager) runs cannot wait for a retry; a worker's last try keeps the feed's text.
-    can_retry = not self.request.is_eager and self.request.retries < self.max_retries
-    result = ingest.ingest_entry(source, entry, raise_network_errors=can_retry)
+    result = ingest.ingest_entry(source, entry, raise_network_errors=_can_retry(self))
     return result.outcome.value
 
 

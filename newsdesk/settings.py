@@ -150,14 +150,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_IMPORTS = ["newsdesk.health"]
 CELERY_TASK_TIME_LIMIT = env_int("NEWSDESK_TASK_TIME_LIMIT", 300)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
-# Three queues (a plain worker consumes all of them): `fetch` is network waiting (feeds and
-# pages: a thread pool suits it), `index` is the one Whoosh writer (exactly one consumer, so
-# its lock is never fought over), `celery` is the rest (linking, stories, related lists).
+# Three queues (a plain worker consumes all of them): `fetch` is feeds and their entries in
+# batches (pages, extraction, storing: needs no index, so it may run on any machine), `index`
+# is the one Whoosh writer (exactly one consumer, so its lock is never fought over), `celery`
+# is the rest (the landing drains: links, stories, related lists, which read the index).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = [Queue("celery"), Queue("fetch"), Queue("index")]
 CELERY_TASK_ROUTES = {
     "articles.tasks.fetch_source": {"queue": "fetch"},
     "articles.tasks.ingest_entry": {"queue": "fetch"},
+    "articles.tasks.ingest_entries": {"queue": "fetch"},
     "search.tasks.*": {"queue": "index"},
 }
 # A task taken by a worker that then died (kill -9, power) is delivered again after this long.

@@ -27,6 +27,9 @@ from search.analysis import terms
 from search.matching import Evaluator
 from search.schema import build_schema
 
+# Term scores a batch of more-like-this queries keeps for the terms its articles share: each
+# is a document number and a float (about 100 bytes), so at most some 50 MB.
+SHARED_SCORES = 500_000
 WRITE_TIMEOUT = 120.0  # seconds a writer waits for another's lock before giving up
 
 
@@ -162,23 +165,44 @@ class WhooshBackend(SearchBackend):
 
         Built from the text, not the stored document, so an article not yet indexed (one that
         has just landed) gets its list too: Whoosh's more_like() needs the document number."""
+        return self.more_like_these({article_id: text}, limit=limit, filter=filter)[article_id]
+
+    def more_like_these(self, texts: dict[int, str], limit: int = 10, filter=None) -> dict[int, list[int]]:
+        """more_like_this for many articles at once ({article id: text}), as related lists are
+        made a batch at a time. Each article's query is an Or of its key terms, weighted; a
+        term's BM25 scores are proportional to its weight, so a term shared by several
+        articles of the batch (most are: the same clubs, the same words of the game) has its
+        postings read and scored once, then added in with each article's weight. Only shared
+        terms are kept, and no more than SHARED_SCORES of their scores, whatever the index's
+        size."""
         searcher = self.searcher()
-        key_terms = self.key_terms(searcher, text, 12)
-        if not key_terms:
-            return []
         evaluator = Evaluator(searcher)
-        scores = evaluator.scores(wq.Or([wq.Term("text", word, boost=weight) for word, weight in key_terms]))
-        excluded = evaluator.documents(wq.Term("id", str(article_id)))
         allowed = evaluator.documents(filter) if filter is not None else None
-        ranked = heapq.nlargest(
-            limit,
-            (
-                (score, doc)
-                for doc, score in scores.items()
-                if doc not in excluded and (allowed is None or doc in allowed)
-            ),
-        )
-        return [int(searcher.stored_fields(doc)["id"]) for _score, doc in ranked]
+        wanted = {article_id: self.key_terms(searcher, text, 12) for article_id, text in texts.items()}
+        uses = Counter(word for key_terms in wanted.values() for word, _weight in key_terms)
+        shared, kept = {}, 0
+        similar = {}
+        for article_id, key_terms in wanted.items():
+            totals: dict[int, float] = {}
+            for word, weight in key_terms:
+                scores = shared.get(word)
+                if scores is None:
+                    scores = evaluator.scores(wq.Term("text", word))
+                    if uses[word] > 1 and kept + len(scores) <= SHARED_SCORES:
+                        shared[word], kept = scores, kept + len(scores)
+                get = totals.get
+                totals.update({doc: get(doc, 0.0) + weight * score for doc, score in scores.items()})
+            excluded = evaluator.documents(wq.Term("id", str(article_id)))
+            ranked = heapq.nlargest(
+                limit,
+                (
+                    (score, doc)
+                    for doc, score in totals.items()
+                    if doc not in excluded and (allowed is None or doc in allowed)
+                ),
+            )
+            similar[article_id] = [int(searcher.stored_fields(doc)["id"]) for _score, doc in ranked]
+        return similar
 
     def key_terms(self, searcher, text: str, number: int) -> list[tuple[str, float]]:
         """The `number` words of `text` that best tell it apart, with their weights: what

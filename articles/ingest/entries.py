@@ -6,7 +6,7 @@ from datetime import datetime
 from articles.ingest import http
 from articles.ingest.cleaning import html_to_text, make_teaser
 from articles.ingest.extract import ExtractionFailed, extract_article
-from articles.ingest.store import StoreResult, store_article
+from articles.ingest.store import Draft, StoreResult, draft, store_draft
 from articles.models import Source
 
 logger = logging.getLogger(__name__)
@@ -35,21 +35,16 @@ def fetch_page(source: Source, entry: dict) -> http.Response | http.FetchError |
         return exc
 
 
-def ingest_entry(source: Source, entry: dict, *, raise_network_errors: bool = False, page=_UNFETCHED) -> StoreResult:
-    """Store `entry` (a normalized feed entry). Page trouble keeps the feed's own text, noted why.
-
-    `page` is what fetch_page() returned when the caller fetched it ahead (in a thread beside
-    others); otherwise it is fetched here. With raise_network_errors, a network failure while
-    fetching the page is raised instead, so a task can retry it later; its last try passes
-    False and keeps what the feed gave.
-    """
+def entry_draft(source: Source, entry: dict, page, *, raise_network_errors: bool = False) -> Draft:
+    """The article `entry` (a normalized feed entry) makes, as it will be stored; `page` is what
+    fetch_page() returned for it. Page trouble keeps the feed's own text, noted why; with
+    raise_network_errors a network failure is raised instead, so that it can be tried again
+    later. CPU only (extraction, cleaning): no database, no network."""
     feed_html = entry.get("html") or ""
     text = html_to_text(feed_html)
     title, author = entry.get("title") or "", entry.get("author") or ""
     published = datetime.fromisoformat(entry["published"]) if entry.get("published") else None
     url, body_html, note = entry["link"], feed_html, ""
-    if page is _UNFETCHED:
-        page = fetch_page(source, entry)
     if page is not None:
         try:
             if isinstance(page, http.FetchError):
@@ -69,7 +64,7 @@ def ingest_entry(source: Source, entry: dict, *, raise_network_errors: bool = Fa
             author = author or extracted.author
             published = published or extracted.published
             url = extracted.canonical or page.url
-    return store_article(
+    return draft(
         source,
         url=url,
         guid=entry.get("guid") or entry["link"],
@@ -81,3 +76,10 @@ def ingest_entry(source: Source, entry: dict, *, raise_network_errors: bool = Fa
         extraction_note=note,
         entry_hash=entry.get("fingerprint", ""),
     )
+
+
+def ingest_entry(source: Source, entry: dict, *, raise_network_errors: bool = False, page=_UNFETCHED) -> StoreResult:
+    """Store one entry, fetching its page here unless the caller fetched it ahead (`page`)."""
+    if page is _UNFETCHED:
+        page = fetch_page(source, entry)
+    return store_draft(entry_draft(source, entry, page, raise_network_errors=raise_network_errors))

@@ -4,7 +4,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -175,6 +175,30 @@ def store_drafts(drafts: list[Draft]) -> list[StoreResult]:
     if ids:
         transaction.on_commit(lambda: landing.landed(ids))
     return [results[position] for position in range(len(drafts))]
+
+
+# A row the database refuses (a value it cannot hold, a constraint): that row's problem alone.
+# A dropped connection (OperationalError) is everyone's problem and is raised.
+ROW_ERRORS = (DataError, IntegrityError)
+
+
+def store_batch(drafts: list[Draft]) -> list[StoreResult | DatabaseError]:
+    """Store a feed's worth of drafts with a few queries (store_drafts); when the database
+    refuses one row, store them one at a time so that only that row fails (its error is
+    returned in its place) and the others are kept."""
+    try:
+        with transaction.atomic():
+            return store_drafts(drafts)
+    except ROW_ERRORS:
+        pass
+    results: list[StoreResult | DatabaseError] = []
+    for d in drafts:
+        try:
+            with transaction.atomic():
+                results.append(store_draft(d))
+        except ROW_ERRORS as exc:
+            results.append(exc)
+    return results
 
 
 def _update(article: Article, d: Draft) -> StoreResult:

@@ -25,16 +25,18 @@ CLUB_WINDOW = timedelta(days=7)
 TEXT_CHARS = 3000  # enough text for the key terms; whole 40 KB articles only cost time
 
 
-def _similar(article: Article) -> list[int]:
+def _similar(articles) -> dict[int, list[int]]:
+    """Each article's most similar articles by their words, from one batch of queries."""
     from search.backend import get_backend
 
+    texts = {article.pk: f"{article.title}\n{article.body[:TEXT_CHARS]}" for article in articles}
     try:
-        return get_backend().more_like_this(article.pk, f"{article.title}\n{article.body[:TEXT_CHARS]}", limit=LIMIT)
+        return get_backend().more_like_these(texts, limit=LIMIT)
     except Exception:
-        # The index is derived and may be missing or mid-rebuild: the list then has no text part,
-        # and the next change to the article or its story fills it in.
-        logger.warning("more-like-this failed for article %s", article.pk, exc_info=True)
-        return []
+        # The index is derived and may be missing or mid-rebuild: the lists then have no text
+        # part, and the next change to an article or its story fills it in.
+        logger.warning("more-like-this failed for %d articles", len(texts), exc_info=True)
+        return {pk: [] for pk in texts}
 
 
 def _club_ids(article_ids) -> dict[int, set[int]]:
@@ -110,7 +112,7 @@ def _rank(article: Article, story_mates, similar, clubs, timeline: ClubTimeline)
 
 def compute(articles, members: dict[int, list[int]]) -> dict[int, list[int]]:
     """The related lists of these articles (`members`: each story's articles, newest first)."""
-    similar = {article.pk: _similar(article) for article in articles}
+    similar = _similar(articles)
     clubs = _club_ids({article.pk for article in articles}.union(*similar.values()))
     timeline = ClubTimeline(articles, set().union(*(clubs.get(article.pk, ()) for article in articles)))
     return {

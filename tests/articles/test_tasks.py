@@ -26,10 +26,11 @@ def test_due_source_is_claimed_once(django_capture_on_commit_callbacks):
 
 
 def test_network_errors_are_retried_with_backoff_by_workers():
-    for task in (tasks.fetch_source, tasks.ingest_entry):
+    for task in (tasks.fetch_source, tasks.ingest_entries, tasks.ingest_entry):
         assert http.NetworkError in task.autoretry_for
         assert task.retry_backoff and task.max_retries >= 3
-    assert tasks.ingest_entry.acks_late and tasks.ingest_entry.reject_on_worker_lost
+    for task in (tasks.ingest_entries, tasks.ingest_entry):
+        assert task.acks_late and task.reject_on_worker_lost
 
 
 def test_in_process_network_error_is_recorded_not_raised(feed_server):
@@ -67,4 +68,17 @@ def test_fetch_then_ingest_tasks_are_idempotent(feed_server, django_capture_on_c
 
 
 def test_ingest_task_for_a_deleted_source_does_nothing():
+    assert tasks.ingest_entries.delay(987654, [{"link": "https://a.example/1"}]).get() == {"skipped": 1}
     assert tasks.ingest_entry.delay(987654, {"link": "https://a.example/1"}).get() is None
+
+
+def test_a_poll_is_queued_in_batches(feed_server, django_capture_on_commit_callbacks):
+    items = [{"title": f"Nieuws {n}", "link": f"https://a.example/{n}", "content": full_content()} for n in range(23)]
+    feed_server.route("/feed.xml", rss(items))
+    source = SourceFactory(feed_url=feed_server.url("/feed.xml"))
+    with django_capture_on_commit_callbacks() as queued:
+        assert tasks.fetch_source(source.pk) == {"enqueued": 23, "unchanged": 0}
+    assert len(queued) == 3  # batches of 10, 10 and 3
+    for send in queued:
+        send()  # eager: each batch stored as a worker would
+    assert Article.objects.count() == 23

@@ -180,3 +180,29 @@ def test_key_terms_are_whoosh_expanders_on_an_index_of_many_segments(newsroom):
             ours = backend.key_terms(searcher, text, 12)
             assert [word for word, _ in ours] == [word for word, _ in expected]
             assert [weight for _, weight in ours] == pytest.approx([weight for _, weight in expected])
+
+
+def test_more_like_these_ranks_each_article_as_its_own_or_query_would(newsroom):
+    """A batch of more-like-this queries shares the postings of common terms: each article's
+    list is still what an Or of its weighted key terms, scored by BM25, ranks first."""
+    from whoosh import query as wq
+
+    from search.matching import Evaluator
+
+    topics = ["Anderlecht wint van Genk", "Club Brugge verliest in Gent", "Standard speelt gelijk"]
+    for n in range(12):
+        topic = topics[n % 3]
+        ArticleFactory(title=f"{topic} ({n})", body=f"{topic}. Verslag nummer {n} met doelpunten en kansen.")
+    indexing.index_pending()
+    backend = get_backend()
+    searcher = backend.searcher()
+    texts = {a.pk: f"{a.title}\n{a.body}" for a in Article.objects.all()}
+    batch = backend.more_like_these(texts, limit=4)
+    for article_id, text in texts.items():
+        key_terms = backend.key_terms(searcher, text, 12)
+        scores = Evaluator(searcher).scores(wq.Or([wq.Term("text", w, boost=weight) for w, weight in key_terms]))
+        ranked = sorted(((s, d) for d, s in scores.items()), reverse=True)
+        expected = [int(searcher.stored_fields(d)["id"]) for _s, d in ranked]
+        expected = [pk for pk in expected if pk != article_id][:4]
+        assert batch[article_id] == expected
+        assert backend.more_like_this(article_id, text, limit=4) == expected

@@ -23,8 +23,7 @@ class Command(BaseCommand):
 
     def _fetch(self, sources) -> int:
         failed = 0
-        for src in sources:
-            report = feeds.fetch_and_ingest(src)
+        for src, report in feeds.fetch_and_ingest_all(sources):
             counts = ", ".join(f"{n} {k}" for k, n in report.counts.items())
             line = f"{src.pk} {src.name}: {counts}" + (f" ({report.error})" if report.error else "")
             if report.source_failed:

@@ -274,3 +274,53 @@ def test_a_fetch_run_links_every_article_puts_it_in_a_story_and_relates_it(feed_
     assert {link.club.name for link in first.club_links.select_related("club")} == {"KRC Genk", "KVC Westerlo"}
     assert first.story_id is not None and first.story_id == second.story_id
     assert second.pk in first.related_ids and first.pk in second.related_ids
+
+
+def _summary_feed(feed_server, path, names):
+    """A summary-only feed whose entries' pages are served (their text comes from the page)."""
+    items = []
+    for name in names:
+        page = feed_server.route(f"/voetbal/{name}", article_page(f"Verslag {name}"))
+        items.append({"title": f"Verslag {name}", "link": page, "summary": "Kort."})
+    feed_server.route(path, rss(items))
+
+
+def test_a_run_of_feeds_is_one_stream_and_a_broken_feed_costs_only_itself(feed_server):
+    """fetch_and_ingest_all: every source's report, in order; the pages of all feeds come
+    through one stream of threads, each article stored once with its page's text."""
+    _summary_feed(feed_server, "/a.xml", ["a1", "a2", "a3"])
+    feed_server.route("/kapot.xml", b"<html>geen feed</html>")
+    _summary_feed(feed_server, "/b.xml", ["b1", "b2"])
+    sources = [source_for(feed_server, f"/{name}.xml", name=name) for name in ("a", "kapot", "b")]
+    reports = feeds.fetch_and_ingest_all(Source.objects.order_by("pk"))
+    assert [source.name for source, _ in reports] == ["a", "kapot", "b"]
+    counts = {source.name: (report.counts["new"], report.source_failed) for source, report in reports}
+    assert counts == {"a": (3, False), "kapot": (0, True), "b": (2, False)}
+    stored = Article.objects.order_by("pk")
+    assert [a.title for a in stored] == ["Verslag a1", "Verslag a2", "Verslag a3", "Verslag b1", "Verslag b2"]
+    assert all(a.extraction_note == "" and PARAGRAPHS[0] in a.body for a in stored)
+    assert {a.source_id for a in stored} == {sources[0].pk, sources[2].pk}
+    assert "not a readable feed" in Source.objects.get(name="kapot").last_error
+
+
+def test_a_batch_stores_what_it_can_and_hands_back_entries_whose_page_is_down(feed_server):
+    """A worker's batch (retry_unreachable): a page answering 503 is not stored with the feed's
+    text yet; its entry comes back for a later try, and the others are stored at once."""
+    _summary_feed(feed_server, "/feed.xml", ["een", "twee", "drie"])
+    feed_server.route("/voetbal/twee", b"even niet", status=503)
+    source = source_for(feed_server)
+    entries = feeds.split_new_and_changed(source, feeds.parse_feed(rss_of(feed_server), {}, source.feed_url).entries)
+    report = feeds.ingest_entries(source, entries.pending, retry_unreachable=True)
+    assert report.counts["new"] == 2
+    assert [entry["title"] for entry in report.unreachable] == ["Verslag twee"]
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["Verslag drie", "Verslag een"]
+    # The last try keeps the feed's text; entries stored meanwhile are not fetched again.
+    feed_server.requests.clear()
+    report = feeds.ingest_entries(source, entries.pending, retry_unreachable=False)
+    assert report.counts == {**report.counts, "new": 1, "unchanged": 2}
+    assert Article.objects.get(title="Verslag twee").extraction_note == "page not reachable; kept the feed's text"
+    assert [path for path, _ in feed_server.requests] == ["/voetbal/twee"]
+
+
+def rss_of(feed_server) -> bytes:
+    return feed_server.routes["/feed.xml"].body
