@@ -18,8 +18,8 @@ from articles.models import Source
 
 logger = logging.getLogger(__name__)
 
-# Entries per ingest_entries task: stored with a few queries together, and small enough that
-# the fetch worker's threads share a feed between them.
+# Entries per ingest_entries task: stored with a few queries together, and few enough that the
+# fetcher's processes share a feed of fifty between them.
 INGEST_BATCH = 10
 # A claimed source is not claimed again for this long, even if its fetch task is lost.
 FETCH_LEASE = timedelta(minutes=10)

@@ -1,11 +1,12 @@
 """Turning one feed entry into a stored article, with the full text from its page when needed."""
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from articles.ingest import http
 from articles.ingest.cleaning import html_to_text, make_teaser
-from articles.ingest.extract import ExtractionFailed, extract_article
+from articles.ingest.extract import Extracted, ExtractionFailed, extract_article
 from articles.ingest.store import Draft, StoreResult, draft, store_draft
 from articles.models import Source
 
@@ -14,9 +15,6 @@ logger = logging.getLogger(__name__)
 # Feed text shorter than this is a summary: the article itself is on the page.
 SUMMARY_ONLY_BELOW = 600
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
-
-
-_UNFETCHED = object()
 
 
 def _needs_page(source: Source, entry: dict) -> bool:
@@ -35,35 +33,51 @@ def fetch_page(source: Source, entry: dict) -> http.Response | http.FetchError |
         return exc
 
 
-def entry_draft(source: Source, entry: dict, page, *, raise_network_errors: bool = False) -> Draft:
+# What an entry's page gave: the article in it, the error met, or None (no page needed).
+PageResult = Extracted | http.FetchError | ExtractionFailed | None
+
+
+def read_page(source: Source, entry: dict, extract=extract_article) -> PageResult:
+    """Fetch the entry's page (when the feed gives only a summary) and extract its article.
+    No database: safe in a thread. `extract` is extract_article or a stand-in that runs it in
+    another process (feeds.fetch_and_ingest_all)."""
+    page = fetch_page(source, entry)
+    if page is None or isinstance(page, http.FetchError):
+        return page
+    needs_metadata = not (entry.get("title") and entry.get("published"))
+    try:
+        extracted = extract(page.body, page.url, source.content_selector, metadata=needs_metadata)
+    except ExtractionFailed as exc:
+        return exc
+    except Exception as exc:  # a parser's bug on one page: that entry keeps the feed's text
+        logger.exception("extracting %s for source %s failed", page.url, source.pk)
+        return ExtractionFailed(f"the extractor failed: {type(exc).__name__}: {exc}")
+    return replace(extracted, canonical=extracted.canonical or page.url)
+
+
+def entry_draft(source: Source, entry: dict, page: PageResult, *, raise_network_errors: bool = False) -> Draft:
     """The article `entry` (a normalized feed entry) makes, as it will be stored; `page` is what
-    fetch_page() returned for it. Page trouble keeps the feed's own text, noted why; with
+    read_page() returned for it. Page trouble keeps the feed's own text, noted why; with
     raise_network_errors a network failure is raised instead, so that it can be tried again
-    later. CPU only (extraction, cleaning): no database, no network."""
+    later. No database, no network."""
     feed_html = entry.get("html") or ""
     text = html_to_text(feed_html)
     title, author = entry.get("title") or "", entry.get("author") or ""
     published = datetime.fromisoformat(entry["published"]) if entry.get("published") else None
     url, body_html, note = entry["link"], feed_html, ""
-    if page is not None:
-        try:
-            if isinstance(page, http.FetchError):
-                raise page
-            needs_metadata = not (title and published)
-            extracted = extract_article(page.body, page.url, source.content_selector, metadata=needs_metadata)
-        except http.NetworkError as exc:
-            if raise_network_errors:
-                raise
-            note = "page not reachable; kept the feed's text"
-            logger.warning("page %s not reachable for source %s: %s", entry["link"], source.pk, exc)
-        except (http.FetchError, ExtractionFailed) as exc:
-            note = f"kept the feed's text: {type(exc).__name__}: {exc}"
-        else:
-            text, body_html = extracted.text, ""
-            title = title or extracted.title
-            author = author or extracted.author
-            published = published or extracted.published
-            url = extracted.canonical or page.url
+    if isinstance(page, http.NetworkError):
+        if raise_network_errors:
+            raise page
+        note = "page not reachable; kept the feed's text"
+        logger.warning("page %s not reachable for source %s: %s", entry["link"], source.pk, page)
+    elif isinstance(page, http.FetchError | ExtractionFailed):
+        note = f"kept the feed's text: {type(page).__name__}: {page}"
+    elif page is not None:
+        text, body_html = page.text, ""
+        title = title or page.title
+        author = author or page.author
+        published = published or page.published
+        url = page.canonical
     return draft(
         source,
         url=url,
@@ -78,8 +92,7 @@ def entry_draft(source: Source, entry: dict, page, *, raise_network_errors: bool
     )
 
 
-def ingest_entry(source: Source, entry: dict, *, raise_network_errors: bool = False, page=_UNFETCHED) -> StoreResult:
-    """Store one entry, fetching its page here unless the caller fetched it ahead (`page`)."""
-    if page is _UNFETCHED:
-        page = fetch_page(source, entry)
+def ingest_entry(source: Source, entry: dict, *, raise_network_errors: bool = False) -> StoreResult:
+    """Store one entry, its page read here (the ingest_entry task)."""
+    page = read_page(source, entry)
     return store_draft(entry_draft(source, entry, page, raise_network_errors=raise_network_errors))

@@ -8,10 +8,13 @@ import hashlib
 import itertools
 import json
 import logging
+import multiprocessing
 from calendar import timegm
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +24,7 @@ from django.utils import timezone
 from articles.ingest import entries as ingest
 from articles.ingest import http, store
 from articles.ingest.cleaning import html_to_text
+from articles.ingest.extract import extract_article
 from articles.ingest.store import Outcome
 from articles.models import Article, Source
 
@@ -28,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=24)
 PAGE_FETCHERS = 8  # threads fetching a feed's pages side by side (http caps them per host too)
-# Pages fetched ahead of the one being extracted. While the caller stores and links a batch
+# Pages read ahead of the entry being stored. While the caller stores and links a batch
 # (a few hundred ms) the threads go on fetching: with only two pages a thread they stood idle,
 # and pages answering after 100 ms cost 22 ms an article instead of 15 (measured). At most
 # 32 × 3 MiB in memory, typically 32 × 40 KB.
@@ -186,20 +190,23 @@ def poll_source(source: Source) -> Poll:
     return poll_document(source, response.body, response.headers, response.url)
 
 
-def _pages_ahead(pairs: Iterator[tuple[Source, dict]]) -> Iterator[tuple[Source, dict, object]]:
-    """(source, entry, page) for each (source, entry), in order, the page (ingest.fetch_page)
-    fetched by PAGE_FETCHERS threads up to PAGES_AHEAD entries ahead of the caller: pages are
-    network waiting, and one at a time a feed of fifty pages that each take 100 ms to answer
-    costs five seconds. One stream for a whole run of feeds keeps the threads busy across feed
-    boundaries (per feed, they stood idle while its last pages were extracted and the next feed
-    was read: a quarter of the time, measured). Extraction and storing stay in the caller's
-    thread (its transaction, its bulk run); the HTTP pool caps connections per host."""
+def _pages_ahead(
+    pairs: Iterator[tuple[Source, dict]], extract=extract_article
+) -> Iterator[tuple[Source, dict, object]]:
+    """(source, entry, page) for each (source, entry), in order, the page read (fetched and its
+    article extracted: ingest.read_page) by PAGE_FETCHERS threads up to PAGES_AHEAD entries
+    ahead of the caller: pages are network waiting, and one at a time a feed of fifty pages
+    that each take 100 ms to answer costs five seconds. One stream for a whole run of feeds
+    keeps the threads busy across feed boundaries (per feed, they stood idle while its last
+    pages were extracted and the next feed was read: a quarter of the time, measured). Storing
+    stays in the caller's thread (its transaction, its bulk run); the HTTP pool caps
+    connections per host."""
     with ThreadPoolExecutor(PAGE_FETCHERS, thread_name_prefix="page") as pool:
         ahead = deque()
 
         def submit(count: int) -> None:
             for source, entry in itertools.islice(pairs, count):
-                ahead.append((source, entry, pool.submit(ingest.fetch_page, source, entry)))
+                ahead.append((source, entry, pool.submit(ingest.read_page, source, entry, extract)))
 
         submit(PAGES_AHEAD)
         while ahead:
@@ -207,6 +214,27 @@ def _pages_ahead(pairs: Iterator[tuple[Source, dict]]) -> Iterator[tuple[Source,
             page = page.result()
             submit(1)
             yield source, entry, page
+
+
+@contextmanager
+def _extraction(processes: int):
+    """extract_article, run in `processes` processes of their own when more than zero: the
+    extraction is half of an article's cost and pure computing, which threads of this process
+    would take turns at with the storing and linking. A new interpreter each (spawn): forking
+    a process that holds database connections and running threads is not safe. Should the
+    pool break (a process killed), extraction goes on in the calling thread."""
+    if processes < 1:
+        yield extract_article
+        return
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+
+        def extract(*args, **kwargs):
+            try:
+                return pool.submit(extract_article, *args, **kwargs).result()
+            except BrokenProcessPool:
+                return extract_article(*args, **kwargs)
+
+        yield extract
 
 
 def _ingest_stream(stream, reports: dict[int, FetchReport], retry_unreachable: bool) -> None:
@@ -219,7 +247,7 @@ def _ingest_stream(stream, reports: dict[int, FetchReport], retry_unreachable: b
                 drafted.append((entry, ingest.entry_draft(source, entry, page, raise_network_errors=retry_unreachable)))
             except http.NetworkError:
                 report.unreachable.append(entry)
-            except Exception as exc:  # a parser's bug on one page: recorded, the rest go on
+            except Exception as exc:  # a bug on one entry: recorded, the rest go on
                 logger.exception("entry %s of source %s failed", entry.get("link"), source.pk)
                 report.failures.append(f"{entry.get('link')}: {type(exc).__name__}: {exc}")
         results = store.store_batch([d for _, d in drafted])
@@ -269,10 +297,11 @@ def ingest_entries(source: Source, entries: list[dict], *, retry_unreachable: bo
     )
 
 
-def fetch_and_ingest_all(sources) -> list[tuple[Source, FetchReport]]:
+def fetch_and_ingest_all(sources, *, extract_processes: int = 0) -> list[tuple[Source, FetchReport]]:
     """Fetch each source's feed and store its new and changed entries, all in this process
-    (fetch_sources, `make run`): one stream of pages for the whole run, each feed read when the
-    page threads are about to need its entries."""
+    (the fetch_sources command): one stream of pages for the whole run, each feed read when the
+    page threads are about to need its entries; with `extract_processes`, pages are extracted in
+    that many processes beside this one."""
     reports: dict[int, FetchReport] = {}
     polled: list[Source] = []
 
@@ -289,7 +318,8 @@ def fetch_and_ingest_all(sources) -> list[tuple[Source, FetchReport]]:
             for entry in poll.pending:
                 yield source, entry
 
-    _ingest_stream(_pages_ahead(entries()), reports, retry_unreachable=False)
+    with _extraction(extract_processes) as extract:
+        _ingest_stream(_pages_ahead(entries(), extract), reports, retry_unreachable=False)
     return [(source, _note_failures(source, reports[source.pk])) for source in polled]
 
 

@@ -343,11 +343,21 @@ def test_database_connections_dropped_mid_task(start_cluster, feed_server):
     wait_until(lambda: feed_paths <= set(site.page_requests()), 60, cluster, "the four feeds requested")
     time.sleep(0.5)  # fetch_source is waiting for the feed, its connection open
     drops.append(("fetching the feeds", stored(), harness.terminate_database_connections()))
-    wait_until(lambda: stored() >= 6, 120, cluster, "6 articles stored", interval=0.1)
-    time.sleep(0.3)
+
+    def batch_waiting_for_pages(at_least: int):
+        # A batch that started half a second ago has read what is stored (its connection is
+        # open) and waits for its pages (a second each): it writes on a dropped connection.
+        def ready() -> bool:
+            now = time.time()
+            started = in_flight(cluster, "worker").values()
+            waiting = [e for e in started if e["task"].endswith("ingest_entries") and now - e["t"] > 0.5]
+            return stored() >= at_least and bool(waiting)
+
+        return ready
+
+    wait_until(batch_waiting_for_pages(6), 120, cluster, "6 stored, a batch waiting for pages", interval=0.1)
     drops.append(("ingesting", stored(), harness.terminate_database_connections()))
-    wait_until(lambda: stored() >= 24, 120, cluster, "24 articles stored", interval=0.1)
-    time.sleep(0.3)
+    wait_until(batch_waiting_for_pages(24), 120, cluster, "24 stored, a batch waiting for pages", interval=0.1)
     drops.append(("ingesting", stored(), harness.terminate_database_connections()))
 
     wait_until(lambda: stored() >= total, 180, cluster, f"all {total} articles stored after the drops")

@@ -24,6 +24,7 @@ from articles.bench.runs import index_requests_off
 from articles.bench.synthetic import from_gazetteer
 from articles.ingest import feeds, landing
 from articles.ingest.importing import import_lines
+from articles.management.commands.fetch_sources import EXTRACT_PROCESSES
 from articles.models import Article, Source
 from newsdesk.celery import worker_command
 from search.backend import get_backend
@@ -164,7 +165,7 @@ class Command(BaseCommand):
         if run_mode == "inprocess":
             started = time.perf_counter()
             with landing.in_bulk():  # as fetch_sources does: index, then related lists, after the fetch
-                feeds.fetch_and_ingest_all(Source.objects.all())
+                feeds.fetch_and_ingest_all(Source.objects.all(), extract_processes=EXTRACT_PROCESSES)
                 elapsed = time.perf_counter() - started
             followup_seconds = time.perf_counter() - started - elapsed
             peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -292,7 +292,7 @@ def test_a_run_of_feeds_is_one_stream_and_a_broken_feed_costs_only_itself(feed_s
     feed_server.route("/kapot.xml", b"<html>geen feed</html>")
     _summary_feed(feed_server, "/b.xml", ["b1", "b2"])
     sources = [source_for(feed_server, f"/{name}.xml", name=name) for name in ("a", "kapot", "b")]
-    reports = feeds.fetch_and_ingest_all(Source.objects.order_by("pk"))
+    reports = feeds.fetch_and_ingest_all(Source.objects.order_by("pk"), extract_processes=1)
     assert [source.name for source, _ in reports] == ["a", "kapot", "b"]
     counts = {source.name: (report.counts["new"], report.source_failed) for source, report in reports}
     assert counts == {"a": (3, False), "kapot": (0, True), "b": (2, False)}

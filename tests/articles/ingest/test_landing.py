@@ -121,3 +121,25 @@ def test_a_deadlock_victim_is_run_again(settings):
         thread.join(30)
     assert sorted(attempts.values()) == [1, 2]  # one was the victim and ran again
     assert Article.objects.get(pk=a.pk).author == Article.objects.get(pk=b.pk).author  # whole transactions won
+
+
+def _planner_rows(table: str) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.once
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_run_refreshes_the_planner_statistics_before_its_follow_up():
+    """PostgreSQL plans the follow-up's queries from what it knows of the tables: after a bulk
+    run it knows how many articles there are (ANALYZE), not what it knew before the load."""
+    if connection.vendor != "postgresql":
+        pytest.fail("this test runs in the PostgreSQL pass (marker once)")
+    source = SourceFactory()
+    assert _planner_rows("articles_article") != 120
+    with landing.in_bulk():
+        for n in range(120):
+            store_article(source, url=f"https://k.example/{n}", title=f"Bericht {n}", body_text=f"Tekst {n}.")
+    assert Article.objects.count() == 120
+    assert _planner_rows("articles_article") == 120
