@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 
 from articles import tasks
 from articles.entities import gazetteer, linking
-from articles.ingest import store
+from articles.ingest import http, store
 from articles.models import (
     Article,
     ArticleClub,
@@ -32,8 +32,19 @@ from articles.web import sidebars
 from newsdesk.celery import send_or_defer
 
 
+class SourceForm(forms.ModelForm):
+    """Refuses a feed address a fetch would refuse (inward addresses), when it is entered."""
+
+    def clean_feed_url(self):
+        url = self.cleaned_data.get("feed_url")
+        if url and (problem := http.registration_problem(url)):
+            raise forms.ValidationError(problem)
+        return url
+
+
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
+    form = SourceForm
     list_display = [
         "name",
         "feed_url",

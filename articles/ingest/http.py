@@ -173,6 +173,27 @@ def _check_scheme(url: str) -> None:
         raise FetchError(f"only http and https URLs are fetched, not {url!r}")
 
 
+def registration_problem(url: str) -> str | None:
+    """Why a feed at `url` must not be registered, or None: what a fetch of it would refuse
+    before connecting (not http or https, an address inward: loopback, private, link-local,
+    metadata, in any spelling of it). A name that does not resolve right now is no reason: a
+    fetch meets it as a network error and tries again later."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return f"not a valid port in {url!r}"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"not an http(s) URL: {url!r}"
+    try:
+        resolve_checked(parts.hostname, port)
+    except BlockedAddress as exc:
+        return f"refused: {exc}"
+    except NetworkError:
+        return None
+    return None
+
+
 def _retry_after(value: str | None) -> int:
     try:
         return max(1, min(int(value), 24 * 3600))

@@ -7,6 +7,7 @@ from xml.sax.saxutils import quoteattr
 from django.utils import timezone
 from lxml import etree
 
+from articles.ingest import http
 from articles.models import Source
 
 
@@ -41,22 +42,31 @@ def read_outlines(data: bytes) -> list[dict]:
     ]
 
 
+def _free_name(name: str, host: str) -> str:
+    """`name`, or with the feed's host, or numbered: source names are unique."""
+    limit = Source._meta.get_field("name").max_length
+    candidates = [name, f"{name} ({host})", *(f"{name} ({host}) {n}" for n in range(2, 100))]
+    taken = set(Source.objects.filter(name__in=[c[:limit] for c in candidates]).values_list("name", flat=True))
+    return next(c[:limit] for c in candidates if c[:limit] not in taken)
+
+
 def import_sources(data: bytes) -> OPMLImport:
     result = OPMLImport()
+    url_limit = Source._meta.get_field("feed_url").max_length
     for outline in read_outlines(data):
         url = outline["url"]
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            result.refused.append(f"{url!r}: not an http(s) URL")
+        if problem := http.registration_problem(url):
+            result.refused.append(f"{url!r}: {problem}")
+            continue
+        if len(url) > url_limit:
+            result.refused.append(f"{url[:80]!r}…: longer than {url_limit} characters")
             continue
         if Source.objects.filter(feed_url=url).exists():
             result.existing.append(url)
             continue
-        name = outline["name"] or parts.hostname
-        if Source.objects.filter(name=name).exists():
-            name = f"{name} ({parts.hostname})"
+        host = urlsplit(url).hostname
         site = outline["site"] if outline["site"].startswith(("http://", "https://")) else ""
-        Source.objects.create(name=name[:200], feed_url=url, site_url=site)
+        Source.objects.create(name=_free_name(outline["name"] or host, host), feed_url=url, site_url=site[:url_limit])
         result.created.append(url)
     return result
 

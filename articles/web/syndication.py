@@ -11,10 +11,22 @@ from articles.models import Club, Player
 FEED_LENGTH = 30
 
 
-class ArticleFeed(Feed):
-    """An Atom feed whose items are articles: title, teaser, date and source."""
+class PlainTextAtom1Feed(Atom1Feed):
+    """Atom whose summaries say they are plain text (`type="text"`). Django writes every
+    summary as `type="html"`, which tells a feed reader to render it as markup: a teaser is a
+    source's words, and one reading `<script>…` or `<img onerror=…>` must reach the reader as
+    those characters, never as a live tag."""
 
-    feed_type = Atom1Feed
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"] is not None:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
+
+
+class ArticleFeed(Feed):
+    """An Atom feed whose items are articles: title, teaser (plain text), date and source."""
+
+    feed_type = PlainTextAtom1Feed
 
     def item_title(self, item):
         return item.title

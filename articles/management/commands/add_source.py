@@ -2,11 +2,12 @@ from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError
 
+from articles.ingest import http
 from articles.models import Source
 
 
 class Command(BaseCommand):
-    help = "Register a feed (RSS or Atom) as a source. Only http and https URLs are accepted."
+    help = "Register a feed (RSS or Atom) as a source: http and https URLs of sites outside this network only."
 
     def add_arguments(self, parser):
         parser.add_argument("url")
@@ -14,13 +15,17 @@ class Command(BaseCommand):
         parser.add_argument("--selector", default="", help="CSS selector that holds the article text")
 
     def handle(self, *args, url, name, selector, **options):
+        if problem := http.registration_problem(url):
+            raise CommandError(problem)
+        if len(url) > Source._meta.get_field("feed_url").max_length:
+            raise CommandError(f"the URL is longer than {Source._meta.get_field('feed_url').max_length} characters")
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise CommandError(f"not an http(s) URL: {url!r}")
         if Source.objects.filter(feed_url=url).exists():
             raise CommandError(f"a source with this feed already exists: {url}")
         name = name or parts.hostname
         if Source.objects.filter(name=name).exists():
             raise CommandError(f"a source named {name!r} already exists; pass --name")
+        if len(name) > Source._meta.get_field("name").max_length:
+            raise CommandError(f"the name is longer than {Source._meta.get_field('name').max_length} characters")
         source = Source.objects.create(name=name, feed_url=url, content_selector=selector)
         self.stdout.write(f"source {source.pk}: {source.name} ({url})")

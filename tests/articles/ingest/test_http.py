@@ -150,3 +150,38 @@ def test_one_host_gets_at_most_eight_requests_at_once_and_all_are_answered(feed_
         bodies = list(pool.map(lambda _: http.fetch(url).body, range(40)))
     assert bodies == [b"<p>tekst</p>"] * 40
     assert most[0] == http.CONNECTIONS_PER_HOST
+
+
+DECIMAL_AND_OCTAL = ["http://2130706433/rss", "http://0177.0.0.1/rss"]  # 127.0.0.1 spelled otherwise
+INWARD_FEEDS = [
+    "http://127.0.0.1/rss",
+    "http://localhost:8000/rss",
+    "http://10.1.2.3/rss",
+    "http://192.168.0.10/rss",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[::1]/rss",
+    *DECIMAL_AND_OCTAL,
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", INWARD_FEEDS)
+def test_registering_a_feed_refuses_what_a_fetch_would(url):
+    """add_source, the OPML import and the admin refuse an inward address when it is entered,
+    not only when it is fetched; a name that does not resolve now is no reason to refuse."""
+    from django.forms import modelform_factory
+
+    from articles.admin import SourceForm
+    from articles.ingest import opml
+
+    with pytest.raises(CommandError, match=r"refused: .*private or reserved"):
+        call_command("add_source", url, "--name", "Binnen")
+    result = opml.import_sources(f'<opml><body><outline text="Binnen" xmlUrl="{url}"/></body></opml>'.encode())
+    assert result.created == [] and "private or reserved" in result.refused[0]
+    form = modelform_factory(Source, form=SourceForm, fields=["name", "feed_url"])({"name": "Binnen", "feed_url": url})
+    assert not form.is_valid()
+    # Django's URL field already refuses an address as one number or in octal; ours the rest.
+    expected = "Voer een geldige URL in." if url in DECIMAL_AND_OCTAL else "private or reserved"
+    assert expected in form.errors["feed_url"][0]
+    assert not Source.objects.exists()
+    assert http.registration_problem("https://nog-niet-bekend.example/rss") is None

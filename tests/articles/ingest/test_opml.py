@@ -55,3 +55,23 @@ def test_malformed_opml_and_entities_are_refused(tmp_path):
     with pytest.raises(CommandError, match="external entity"):
         call_command("import_opml", str(path))
     assert not Source.objects.filter(name__contains="geheim").exists()
+
+
+def test_outlines_with_one_name_each_get_a_source_and_bad_ones_are_reasons_not_tracebacks(tmp_path, capsys):
+    """Source names are unique: the second "Sport" gets its host, the third a number. A URL too
+    long for its column is refused with the reason; the rest of the file is kept."""
+    SourceFactory(name="Sport", feed_url="https://eerste.example/rss")
+    long_url = "https://lang.example/" + "x" * 1000
+    outlines = "".join(
+        f'<outline text="Sport" xmlUrl="{url}"/>'
+        for url in ["https://tweede.example/rss", "https://tweede.example/atom", long_url]
+    )
+    path = tmp_path / "sources.opml"
+    path.write_text(f"<opml><body>{outlines}</body></opml>", encoding="utf-8")
+    with pytest.raises(CommandError, match="1 feed"):
+        call_command("import_opml", str(path))
+    printed = capsys.readouterr()
+    assert "2 created, 0 existing, 1 refused" in printed.out and "longer than 1000 characters" in printed.err
+    names = dict(Source.objects.values_list("feed_url", "name"))
+    assert names["https://tweede.example/rss"] == "Sport (tweede.example)"
+    assert names["https://tweede.example/atom"] == "Sport (tweede.example) 2"

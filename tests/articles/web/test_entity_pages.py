@@ -137,3 +137,23 @@ def test_atom_feeds_list_the_latest_articles(client, world, url, count, django_a
 def test_unknown_club_and_player_are_404(client, world):
     for url in ["/clubs/geen-club/", "/clubs/geen-club/feed/", "/players/niemand/", "/players/niemand/feed/"]:
         assert client.get(url).status_code == 404, url
+
+
+def test_atom_summaries_are_plain_text_so_a_teaser_never_becomes_markup(client, world):
+    """A source's teaser that reads like HTML reaches a feed reader as text: `type="text"`
+    summaries, the characters escaped once, never `type="html"` (which readers render)."""
+    from articles.models import Article
+    from search import indexing
+
+    hostile = '<script>alert(1)</script> <img src=x onerror="alert(2)"> <a href="javascript:alert(3)">lees</a>'
+    Article.objects.update(teaser=hostile)
+    indexing.index_pending()  # the search feed reads the index
+    for url in ["/clubs/club-brugge/feed/", "/players/hans-vanaken/feed/", "/search/feed/?q=Brugge"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert 'type="html"' not in body, url
+        assert "<script>" not in body and "<img" not in body, url
+        summaries = [entry.summary_detail for entry in feedparser.parse(response.content).entries]
+        assert summaries and all(detail.type == "text/plain" for detail in summaries), url
+        assert {entry.summary for entry in feedparser.parse(response.content).entries} == {hostile}, url
