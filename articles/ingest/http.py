@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 from collections import defaultdict
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -23,7 +23,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 15.0
-TOTAL_TIMEOUT = 45.0  # a server that dribbles bytes cannot hold a worker for longer
+TOTAL_TIMEOUT = 45.0  # a whole request, however slowly its bytes come (_Deadline)
 MAX_REDIRECTS = 5
 MAX_FEED_BYTES = 5 * 1024 * 1024
 MAX_PAGE_BYTES = 3 * 1024 * 1024
@@ -111,12 +111,54 @@ def resolve_checked(host: str, port: int) -> str:
     return addresses[0]
 
 
+class _Deadline:
+    """A fetch's whole-request deadline, enforced however slowly the bytes come: a socket
+    read times out only when nothing arrives for READ_TIMEOUT, so a server sending one byte a
+    second (headers or body) would hold a thread for as long as it likes. At the deadline a
+    timer shuts down the sockets of the fetch's connections; the read waiting on one returns
+    at once and the fetch fails with NetworkError."""
+
+    def __init__(self, seconds: float):
+        self.at = time.monotonic() + seconds
+        self.expired = False
+        self.connections = []
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def _expire(self) -> None:
+        self.expired = True
+        for connection in self.connections:
+            sock = getattr(connection, "sock", None)
+            if sock is not None:
+                with suppress(OSError):  # closed already
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self):
+        _current.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._timer.cancel()
+        _current.deadline = None
+
+
+_current = threading.local()  # the deadline of the fetch running in this thread
+
+
 class _GuardedConnectionMixin:
     def _new_conn(self):
         host = self.host.strip("[]").rstrip(".")
         # urllib3 connects to _dns_host; TLS still verifies and sends SNI for self.host.
         self._dns_host = resolve_checked(host, self.port)
         return super()._new_conn()
+
+    def request(self, *args, **kwargs):
+        # Every request, on a new or a reused connection: the fetch's deadline may cut it.
+        deadline = getattr(_current, "deadline", None)
+        if deadline is not None:
+            deadline.connections.append(self)
+        return super().request(*args, **kwargs)
 
 
 class GuardedHTTPConnection(_GuardedConnectionMixin, HTTPConnection):
@@ -215,10 +257,19 @@ def fetch(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    deadline = time.monotonic() + TOTAL_TIMEOUT
+    with _Deadline(TOTAL_TIMEOUT) as deadline:
+        try:
+            return _follow(url, headers, max_bytes, deadline)
+        except FetchError:
+            if deadline.expired:
+                raise NetworkError(f"{url} took longer than {TOTAL_TIMEOUT} s") from None
+            raise
+
+
+def _follow(url: str, headers: dict, max_bytes: int, deadline: _Deadline) -> Response:
     for _ in range(MAX_REDIRECTS + 1):
         _check_scheme(url)
-        with _host_slot(url, deadline):
+        with _host_slot(url, deadline.at):
             response = _request(url, headers)
             if response.status in (301, 302, 303, 307, 308) and response.headers.get("Location"):
                 response.close()  # a redirect's body is never wanted, however large it claims to be
@@ -246,7 +297,7 @@ def _request(url: str, headers: dict):
         raise NetworkError(f"{url}: {cause}") from None
 
 
-def _finish(url: str, response, max_bytes: int, deadline: float) -> Response:
+def _finish(url: str, response, max_bytes: int, deadline: _Deadline) -> Response:
     status = response.status
     header_map = {key.lower(): value for key, value in response.headers.items()}
     if status == 304:
@@ -266,8 +317,10 @@ def _finish(url: str, response, max_bytes: int, deadline: float) -> Response:
             body += chunk
             if len(body) > max_bytes:
                 raise TooLarge(f"{url} sent more than {max_bytes} bytes")
-            if time.monotonic() > deadline:
-                raise NetworkError(f"{url} took longer than {TOTAL_TIMEOUT} s")
+            if deadline.expired:
+                break
     except urllib3.exceptions.HTTPError as exc:
         raise NetworkError(f"{url}: {exc}") from None
+    if deadline.expired:  # the body was cut off: whatever came is not the document
+        raise NetworkError(f"{url} took longer than {TOTAL_TIMEOUT} s")
     return Response(url, status, header_map, bytes(body))

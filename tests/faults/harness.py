@@ -126,12 +126,19 @@ class Cluster:
         self.workers: dict[str, subprocess.Popen] = {}
         self.killed: set[str] = set()
         self._sender: Celery | None = None
+        # As the systemd units do (Restart=on-failure): a worker that exits with an error is
+        # started again, and the restart recorded. Off unless a test says production does it.
+        self.restart_on_failure = False
+        self.restarts: list[tuple[str, int]] = []
+        self._options: dict[str, tuple[str, int]] = {}
 
     # --- processes ------------------------------------------------------------------------
     def worker(self, name: str, queues: str, concurrency: int = 2) -> subprocess.Popen:
         argv = [sys.executable, "-m", "celery", "-A", "tests.faults.observed", "worker", "-Q", queues]
         argv += ["--pool=prefork", f"--concurrency={concurrency}", "--loglevel=WARNING", *QUIET, "-n", f"{name}@%h"]
-        log = open(self.log_dir / f"{name}.log", "w")  # noqa: SIM115  (the child writes it)
+        mode = "a" if name in self._options else "w"  # a restart keeps the log of the run before
+        self._options[name] = (queues, concurrency)
+        log = open(self.log_dir / f"{name}.log", mode)  # noqa: SIM115  (the child writes it)
         process = subprocess.Popen(
             argv,
             cwd=ROOT,
@@ -154,9 +161,14 @@ class Cluster:
         return pids
 
     def check_running(self) -> None:
-        for name, process in self.workers.items():
-            if name not in self.killed and process.poll() is not None:
-                raise AssertionError(f"worker {name} exited with status {process.returncode}\n{self.tails()}")
+        for name, process in list(self.workers.items()):
+            if name in self.killed or process.poll() is None:
+                continue
+            if self.restart_on_failure and process.returncode != 0:
+                self.restarts.append((name, process.returncode))
+                self.worker(name, *self._options[name])
+                continue
+            raise AssertionError(f"worker {name} exited with status {process.returncode}\n{self.tails()}")
 
     def stop(self) -> None:
         for process in self.workers.values():

@@ -185,3 +185,59 @@ def test_registering_a_feed_refuses_what_a_fetch_would(url):
     assert expected in form.errors["feed_url"][0]
     assert not Source.objects.exists()
     assert http.registration_problem("https://nog-niet-bekend.example/rss") is None
+
+
+class _Dribbler:
+    """A server on loopback that answers one byte at a time, `every` seconds apart: its status
+    line and headers (`slow_headers`), or a complete header and then the body."""
+
+    def __init__(self, slow_headers: bool, every: float = 0.1):
+        import socket
+        import threading
+
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.slow_headers, self.every = slow_headers, every
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        import time
+
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(65536)
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 100000\r\n\r\n"
+                if not self.slow_headers:
+                    connection.sendall(head)
+                try:
+                    for byte in head if self.slow_headers else b"<" * 100000:
+                        connection.sendall(bytes([byte]))
+                        time.sleep(self.every)
+                except OSError:
+                    pass  # the client hung up: what it must do
+
+    def close(self):
+        self.listener.close()
+
+
+@pytest.mark.parametrize("slow_headers", [True, False], ids=["headers", "body"])
+def test_a_server_sending_a_byte_at_a_time_is_cut_off_at_the_deadline(settings, monkeypatch, slow_headers):
+    """Each byte comes well within the read timeout, so only a deadline on the whole request
+    stops it: the fetch fails with a network error at TOTAL_TIMEOUT, not when the server is done
+    (100,000 bytes at ten a second: almost three hours)."""
+    import time
+
+    settings.NEWSDESK_ALLOW_PRIVATE_FETCH = True
+    monkeypatch.setattr(http, "TOTAL_TIMEOUT", 1.5)
+    server = _Dribbler(slow_headers)
+    try:
+        started = time.monotonic()
+        with pytest.raises(http.NetworkError, match=r"took longer than 1\.5 s"):
+            http.fetch(f"http://127.0.0.1:{server.port}/feed.xml")
+        assert time.monotonic() - started < 3.0
+    finally:
+        server.close()
