@@ -59,3 +59,15 @@ def env_redis_url(name: str) -> str:
     if raw and not raw.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(f"{name} must start with redis://, rediss:// or unix://, not {raw!r}")
     return raw
+
+
+def env_rate(name: str, default: str) -> str | None:
+    """A rate limit such as "30/m" (per s, m, h or d); "off" (or 0) turns the limit off."""
+    import re
+
+    raw = os.environ.get(name, default).strip()
+    if raw.lower() in {"off", "0", ""}:
+        return None
+    if not re.fullmatch(r"[1-9]\d*/[smhd]", raw):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 30/m (per s, m, h or d) or off, not {raw!r}")
+    return raw

@@ -28,8 +28,11 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def isolated_state(settings, tmp_path):
-    """Each test gets its own index folder and an empty cache."""
+    """Each test gets its own index folder and an empty cache. Rate limits are off: tests make
+    hundreds of requests as one client (tests/newsdesk/test_security.py turns them on)."""
     settings.NEWSDESK_INDEX_DIR = tmp_path / "index"
+    for name in ("SEARCH", "API", "LOGIN", "LOGIN_USER"):
+        setattr(settings, f"NEWSDESK_RATELIMIT_{name}", None)
     cache.clear()
     yield
     cache.clear()

@@ -36,19 +36,41 @@ class LoadReport:
         return bool(self.created or self.updated)
 
 
+NAME_LENGTH = 200  # Club.name, Player.name
+SLUG_LENGTH = 100  # Club.slug, Player.slug
+
+
 def _check_names(entry, where, errors):
     if not isinstance(entry.get("name"), str) or not entry["name"].strip():
         errors.append(f"{where}: 'name' must be a non-empty string")
+    elif len(entry["name"]) > NAME_LENGTH:
+        errors.append(f"{where}: 'name' is longer than {NAME_LENGTH} characters")
+    # PostgreSQL text cannot hold NUL; refused here with its place instead of a database error.
+    if any("\x00" in value for value in _strings(entry)):
+        errors.append(f"{where}: holds a NUL character")
     for key in ("aliases", "context_aliases", "adjectives"):
         names = entry.get(key, [])
         if not isinstance(names, list) or not all(isinstance(a, str) and a.strip() for a in names):
             errors.append(f"{where}: {key!r} must be a list of non-empty strings")
 
 
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
 def _check_slug(entry, where, errors, seen):
     slug = entry.get("slug")
     if not isinstance(slug, str) or not slug or slugify(slug) != slug:
         errors.append(f"{where}: 'slug' must be a lower-case slug, not {slug!r}")
+    elif len(slug) > SLUG_LENGTH:
+        errors.append(f"{where}: 'slug' is longer than {SLUG_LENGTH} characters")
     elif slug in seen:
         errors.append(f"{where}: slug {slug!r} appears twice")
     seen.add(slug)
@@ -95,6 +117,8 @@ def read(path: Path) -> dict:
         raise GazetteerError(f"no such file: {path}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise GazetteerError(f"{path} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise GazetteerError(f"{path} is not valid JSON: nested too deeply") from None
     validate(data)
     return data
 

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from articles.ingest.store import Outcome, draft, store_drafts
-from articles.models import Source
+from articles.ingest.store import Outcome, draft, store_batch
+from articles.models import Article, Source
 
 REQUIRED = ("url", "title", "body", "source")
 
@@ -36,7 +36,18 @@ def _validate(record) -> None:
     if missing:
         raise ValueError("missing or empty " + ", ".join(repr(k) for k in missing))
     if not record["url"].startswith(("http://", "https://")):
-        raise ValueError(f"'url' must be http(s): {record['url']!r}")
+        raise ValueError(f"'url' must be http(s): {record['url'][:200]!r}")
+    for key, value in record.items():
+        # PostgreSQL text cannot hold NUL; SQLite would keep it and cut the text short later.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError(f"{key!r} holds a NUL character")
+    _check_length(record["url"], Article._meta.get_field("url").max_length, "url")
+    _check_length(record["source"].strip(), Source._meta.get_field("name").max_length, "source")
+
+
+def _check_length(value: str, limit: int, key: str) -> None:
+    if len(value) > limit:
+        raise ValueError(f"{key!r} is {len(value)} characters long, more than the {limit} it may have")
 
 
 BATCH = 250  # lines per transaction: one commit (and one fsync) per batch, not per article
@@ -59,7 +70,7 @@ def import_lines(lines) -> ImportReport:
 
 @transaction.atomic
 def _import_batch(batch, sources, report) -> None:
-    drafts = []
+    drafts, numbers = [], []
     for number, line in batch:
         try:
             record = json.loads(line)
@@ -79,7 +90,15 @@ def _import_batch(batch, sources, report) -> None:
                     published_at=published,
                 )
             )
+            numbers.append(number)
         except (ValueError, TypeError) as exc:  # JSONDecodeError is a ValueError
             report.errors.append(f"line {number}: {exc}")
-    for result in store_drafts(drafts):
-        report.counts[result.outcome.value] += 1
+        except RecursionError:
+            report.errors.append(f"line {number}: JSON nested too deeply")
+    # A row the database still refuses fails alone, with its line number; the batch is kept.
+    for number, result in zip(numbers, store_batch(drafts), strict=True):
+        if isinstance(result, Exception):
+            first_line = str(result).strip().splitlines()[0] if str(result).strip() else type(result).__name__
+            report.errors.append(f"line {number}: the database refused it: {first_line}")
+        else:
+            report.counts[result.outcome.value] += 1

@@ -128,9 +128,10 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(NoRedirect)
 
 
-def get(url: str, proxied: bool = True, timeout: float = 15):
+def get(url: str, proxied: bool = True, timeout: float = 15, headers: dict | None = None):
     """(status, headers, body) of a GET, as the reverse proxy sends it (X-Forwarded-Proto)."""
-    request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"} if proxied else {})
+    sent = {"X-Forwarded-Proto": "https"} if proxied else {}
+    request = urllib.request.Request(url, headers={**sent, **(headers or {})})
     try:
         with _opener.open(request, timeout=timeout) as response:
             return response.status, response.headers, response.read().decode("utf-8", "replace")

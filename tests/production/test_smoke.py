@@ -84,6 +84,9 @@ def serve_news_site(feed_server) -> str:
     return feed_server.route("/rss/voetbal.xml", rss(items))
 
 
+SEARCH_LIMIT = 12
+
+
 def production_env(tmp_path, redis_port: int, web_port: int, feed_port: int) -> dict:
     """What /etc/newsdesk/env holds, for this test's database, Redis, folders and news site."""
     return {
@@ -97,6 +100,8 @@ def production_env(tmp_path, redis_port: int, web_port: int, feed_port: int) -> 
         "GUNICORN_BIND": f"127.0.0.1:{web_port}",
         "WEB_CONCURRENCY": "2",
         "NEWSDESK_FETCH_ALLOWLIST": f"127.0.0.1:{feed_port}",
+        # An hour's window, so a flood within the test never straddles two windows.
+        "NEWSDESK_RATELIMIT_SEARCH": f"{SEARCH_LIMIT}/h",
     }
 
 
@@ -212,11 +217,24 @@ def test_production_serves_articles_that_beat_and_the_worker_fetched(tmp_path, f
         assert report["checks"]["index"]["documents"] == len(REPORTS)
         assert report["checks"]["index"]["waiting_for_index"] == 0
 
+        # What an attacker meets: the security headers, and a search flood refused after the limit,
+        # counted in Redis across both gunicorn workers, while other readers are served.
+        _, headers, _ = get(f"{base}/")
+        assert "script-src 'self';" in headers["Content-Security-Policy"] + ";"
+        assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+        flooder = {"X-Forwarded-For": "203.0.113.66"}
+        flood = [get(f"{base}/search/?q={SEARCH_WORD}&n={n}", headers=flooder) for n in range(SEARCH_LIMIT + 3)]
+        assert [status for status, _, _ in flood] == [200] * SEARCH_LIMIT + [429] * 3
+        assert "Te veel verzoeken" in flood[-1][2] and int(flood[-1][1]["Retry-After"]) > 0
+        assert get(f"{base}/search/?q={SEARCH_WORD}", headers={"X-Forwarded-For": "198.51.100.8"})[0] == 200
+
         # Redis gone: the pages still answer; /healthz names the broker.
         processes.kill("redis")
         for path in ["/", club.get_absolute_url(), article.get_absolute_url(), f"/search/?q={SEARCH_WORD}"]:
             status, _, body = get(f"{base}{path}")
             assert status == 200, f"{path} with Redis down: {status}\n{body[:500]}"
+        # Nothing can be counted now: the flooder is let through rather than everyone refused.
+        assert get(f"{base}/search/?q={SEARCH_WORD}", headers=flooder)[0] == 200
         status, report = health(base)
         assert status == 503 and "broker" in report["down"], report
         assert report["checks"]["database"]["status"] == "ok"

@@ -66,6 +66,10 @@ def test_changed_entry_is_updated_by_slug(tmp_path):
             lambda d: d["clubs"].append(dict(d["clubs"][0])),
             "clubs[2] ('club-brugge'): slug 'club-brugge' appears twice",
         ),
+        # What PostgreSQL would refuse is named with its place, not a database traceback.
+        (lambda d: d["clubs"][0]["aliases"].append("Brugge\x00"), "clubs[0] ('club-brugge'): holds a NUL character"),
+        (lambda d: d["players"][0].update(name="Hans " * 50), "players[0] ('hans-vanaken'): 'name' is longer than 200"),
+        (lambda d: d["clubs"][1].update(slug="a" * 101), "clubs[1] ('" + "a" * 101 + "'): 'slug' is longer than 100"),
     ],
 )
 def test_malformed_entry_is_named_and_nothing_is_written(tmp_path, mutate, message):

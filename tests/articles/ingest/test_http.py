@@ -1,5 +1,6 @@
 """The HTTP client against a real loopback server: limits, redirects, and the private-address guard."""
 
+import contextlib
 import ipaddress
 import socket
 import threading
@@ -241,3 +242,126 @@ def test_a_server_sending_a_byte_at_a_time_is_cut_off_at_the_deadline(settings, 
         assert time.monotonic() - started < 3.0
     finally:
         server.close()
+
+
+class _Recorder:
+    """Listeners on IPv4 and IPv6 loopback that count every connection made to them."""
+
+    def __init__(self):
+        self.connections = 0
+        self.listeners = [socket.create_server(("127.0.0.1", 0))]
+        self.port = self.listeners[0].getsockname()[1]
+        # Without IPv6 loopback here, a connection to it could not be made either.
+        with contextlib.suppress(OSError):
+            self.listeners.append(socket.create_server(("::1", self.port), family=socket.AF_INET6))
+        for listener in self.listeners:
+            threading.Thread(target=self._count, args=(listener,), daemon=True).start()
+
+    def _count(self, listener):
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            connection.close()
+
+    def close(self):
+        for listener in self.listeners:
+            listener.close()
+
+
+INWARD_FORMS = [
+    "http://127.0.0.1:{port}/rss",
+    "http://localhost:{port}/rss",
+    "http://127.1:{port}/rss",
+    "http://2130706433:{port}/rss",
+    "http://0177.0.0.1:{port}/rss",
+    "http://0x7f.0.0.1:{port}/rss",
+    "http://0.0.0.0:{port}/rss",
+    "http://[::1]:{port}/rss",
+    "http://[::ffff:127.0.0.1]:{port}/rss",
+    "http://[0:0:0:0:0:0:0:1]:{port}/rss",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("form", INWARD_FORMS)
+def test_inward_addresses_in_any_spelling_are_refused_without_a_connection(settings, feed_server, form):
+    """Fetched directly, and reached through a redirect from an allowed server: refused with a
+    clear error, and the server at the address never sees a connection."""
+    recorder = _Recorder()
+    try:
+        url = form.format(port=recorder.port)
+        with pytest.raises(http.BlockedAddress, match="private or reserved"):
+            http.fetch(url)
+        feed_server.route("/feed.xml", status=302, headers={"Location": url})
+        source = SourceFactory(feed_url=feed_server.url("/feed.xml"))
+        report = feeds.fetch_and_ingest(source)
+        source.refresh_from_db()
+        assert "private or reserved" in source.last_error
+        assert report.counts["new"] == 0
+        assert recorder.connections == 0
+    finally:
+        recorder.close()
+
+
+class _Endless:
+    """A server that answers with a feed that never ends (no length, the connection stays open)."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(65536)
+                connection.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nConnection: close\r\n\r\n"
+                    b'<?xml version="1.0"?><rss version="2.0"><channel><title>Eindeloos</title>'
+                )
+                try:
+                    while True:
+                        connection.sendall(b"<item><title>Nog een</title></item>" * 1000)
+                except OSError:
+                    pass  # the client hung up at its limit: what it must do
+
+    def close(self):
+        self.listener.close()
+
+
+@pytest.mark.django_db
+def test_a_feed_that_never_ends_is_cut_at_its_limit_and_the_source_says_why(settings):
+    server = _Endless()
+    settings.NEWSDESK_FETCH_ALLOWLIST = [f"127.0.0.1:{server.port}"]
+    try:
+        source = SourceFactory(feed_url=f"http://127.0.0.1:{server.port}/eindeloos.xml")
+        started = time.monotonic()
+        feeds.fetch_and_ingest(source)
+        assert time.monotonic() - started < 30
+    finally:
+        server.close()
+    source.refresh_from_db()
+    assert "more than" in source.last_error and source.error_count == 1
+
+
+@pytest.mark.django_db
+def test_a_dribbling_feed_is_recorded_on_its_source(settings, monkeypatch):
+    monkeypatch.setattr(http, "TOTAL_TIMEOUT", 1.5)
+    server = _Dribbler(slow_headers=False)
+    settings.NEWSDESK_FETCH_ALLOWLIST = [f"127.0.0.1:{server.port}"]
+    try:
+        source = SourceFactory(feed_url=f"http://127.0.0.1:{server.port}/feed.xml")
+        started = time.monotonic()
+        feeds.fetch_and_ingest(source)
+        assert time.monotonic() - started < 3.0  # the caller (a worker) is free again
+    finally:
+        server.close()
+    source.refresh_from_db()
+    assert "took longer than 1.5 s" in source.last_error

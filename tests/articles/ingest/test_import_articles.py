@@ -107,3 +107,38 @@ def test_related_lists_of_an_import_find_the_import_own_similar_articles(tmp_pat
     assert second.pk in first.related_ids
     assert first.pk in second.related_ids
     assert first.pk not in weather.related_ids
+
+
+def test_hostile_lines_are_reasons_and_the_good_lines_of_their_batch_are_kept(tmp_path, capsys):
+    """What PostgreSQL refuses (NUL, over-long values) and what breaks a parser (deep nesting,
+    wrong types, bytes that are not UTF-8) is each one line's reason, never a traceback, and
+    the valid lines around them are stored, on PostgreSQL as on SQLite."""
+    lines = [
+        line(url="https://sportkrant.example/goed-1"),
+        line(url="https://sportkrant.example/nul", body="Genk wint\x00 met 2-0."),
+        line(url="https://sportkrant.example/nul-titel", title="Genk\x00"),
+        line(url="https://sportkrant.example/" + "lang/" * 400),
+        line(url="https://sportkrant.example/lange-bron", source="Bron " * 60),
+        "[" * 100_000 + "]" * 100_000,
+        line(url=12345),
+        line(url="https://sportkrant.example:99999999/x"),
+        line(url="https://sportkrant.example/goed-2"),
+    ]
+    path = tmp_path / "articles.jsonl"
+    path.write_bytes("\n".join(lines).encode() + b"\n" + b'{"url": "\xff\xfe"}\n')
+    with pytest.raises(CommandError, match="8 line"):
+        call_command("import_articles", str(path))
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "line 2: 'body' holds a NUL character" in err
+    assert "line 3: 'title' holds a NUL character" in err
+    assert "line 4: 'url' is 2027 characters long, more than the 1000" in err
+    assert "line 5: 'source' is 299 characters long, more than the 200" in err
+    assert "line 6: JSON nested too deeply" in err
+    assert "line 7: missing or empty 'url'" in err
+    assert "line 8: Port out of range" in err
+    assert "line 10: missing or empty 'title', 'body', 'source'" in err
+    assert sorted(Article.objects.values_list("url", flat=True)) == [
+        "https://sportkrant.example/goed-1",
+        "https://sportkrant.example/goed-2",
+    ]
