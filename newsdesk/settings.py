@@ -53,7 +53,6 @@ MIDDLEWARE = [
     # Before anything costly: a client over its limit is answered at once.
     "newsdesk.ratelimits.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -103,8 +102,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# An all-Dutch site: every reader and editor gets Dutch, whatever their browser prefers (no
+# LocaleMiddleware), so the page's lang, its month names and the admin never turn English.
 LANGUAGE_CODE = "nl-be"
-LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
+LANGUAGES = [("nl-be", "Nederlands")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 import feedparser
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from articles.ingest import entries as ingest
 from articles.ingest import http, store
@@ -49,6 +50,7 @@ class FeedUnreadable(Exception):
 class ParsedFeed:
     entries: list[dict]
     warning: str = ""
+    title: str = ""  # the feed's own name for itself, as plain text
 
 
 @dataclass
@@ -141,7 +143,8 @@ def parse_feed(body: bytes, headers: dict[str, str], url: str) -> ParsedFeed:
         warnings.append(f"{skipped} empty entries were skipped")
     if not entries:
         warnings.append("the feed has no entries")
-    return ParsedFeed(entries, "; ".join(warnings))
+    title = " ".join(strip_tags(str(parsed.feed.get("title") or "")).split())
+    return ParsedFeed(entries, "; ".join(warnings), title)
 
 
 def split_new_and_changed(source: Source, entries: list[dict]) -> Poll:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from lxml import etree
 
 from articles.ingest import http
+from articles.ingest.registration import free_name
 from articles.models import Source
 
 
@@ -42,14 +43,6 @@ def read_outlines(data: bytes) -> list[dict]:
     ]
 
 
-def _free_name(name: str, host: str) -> str:
-    """`name`, or with the feed's host, or numbered: source names are unique."""
-    limit = Source._meta.get_field("name").max_length
-    candidates = [name, f"{name} ({host})", *(f"{name} ({host}) {n}" for n in range(2, 100))]
-    taken = set(Source.objects.filter(name__in=[c[:limit] for c in candidates]).values_list("name", flat=True))
-    return next(c[:limit] for c in candidates if c[:limit] not in taken)
-
-
 def import_sources(data: bytes) -> OPMLImport:
     result = OPMLImport()
     url_limit = Source._meta.get_field("feed_url").max_length
@@ -66,7 +59,7 @@ def import_sources(data: bytes) -> OPMLImport:
             continue
         host = urlsplit(url).hostname
         site = outline["site"] if outline["site"].startswith(("http://", "https://")) else ""
-        Source.objects.create(name=_free_name(outline["name"] or host, host), feed_url=url, site_url=site[:url_limit])
+        Source.objects.create(name=free_name(outline["name"] or host, host), feed_url=url, site_url=site[:url_limit])
         result.created.append(url)
     return result
 

@@ -1,8 +1,6 @@
-from urllib.parse import urlsplit
-
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.ingest import http
+from articles.ingest import http, registration
 from articles.models import Source
 
 
@@ -11,7 +9,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("url")
-        parser.add_argument("--name", default="")
+        parser.add_argument("--name", default="", help="the source's name (default: the feed's own title)")
         parser.add_argument("--selector", default="", help="CSS selector that holds the article text")
 
     def handle(self, *args, url, name, selector, **options):
@@ -19,12 +17,14 @@ class Command(BaseCommand):
             raise CommandError(problem)
         if len(url) > Source._meta.get_field("feed_url").max_length:
             raise CommandError(f"the URL is longer than {Source._meta.get_field('feed_url').max_length} characters")
-        parts = urlsplit(url)
         if Source.objects.filter(feed_url=url).exists():
             raise CommandError(f"a source with this feed already exists: {url}")
-        name = name or parts.hostname
-        if Source.objects.filter(name=name).exists():
-            raise CommandError(f"a source named {name!r} already exists; pass --name")
+        if not name:
+            name, problem = registration.name_for(url)
+            if problem:
+                self.stderr.write(f"the feed could not be read now ({problem}); named after its host")
+        elif Source.objects.filter(name=name).exists():
+            raise CommandError(f"a source named {name!r} already exists; choose another --name")
         if len(name) > Source._meta.get_field("name").max_length:
             raise CommandError(f"the name is longer than {Source._meta.get_field('name').max_length} characters")
         source = Source.objects.create(name=name, feed_url=url, content_selector=selector)

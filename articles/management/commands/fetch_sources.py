@@ -18,6 +18,9 @@ class Command(BaseCommand):
         sources = sources.filter(pk=source) if source else sources.filter(is_active=True)
         if source and not sources:
             raise CommandError(f"no source with id {source} and a feed URL")
+        if not sources:
+            self.stdout.write("no active sources with a feed URL: add one with `manage.py add_source URL`")
+            return
         failed = 0
         with landing.in_bulk():  # one index run after all sources, then the related lists
             failed = self._fetch(sources)
