@@ -1,103 +1,63 @@
-"""Reading what a reader typed: words ANDed, "phrases", OR, -word, club:, speler:, bron:.
+"""The search language's tree (search.language) compiled to Whoosh queries.
 
-What the parser cannot read is a QueryError with a message in Dutch, never an exception that
-reaches the reader as a 500.
+The reading happens once, in search.language; here each node becomes the Whoosh query that
+search.matching evaluates (phrases with their words' places as WordsInPlace).
 """
 
-import re
-
 from whoosh import query as wq
-from whoosh.qparser import AndGroup, PlusMinusPlugin, QueryParser
-from whoosh.qparser.plugins import BoostPlugin, FieldAliasPlugin, GtLtPlugin, RangePlugin, WildcardPlugin
 
-from search.analysis import fold, words_in_place
+from search import language
+from search.language import MAX_LENGTH, MAX_TERMS, QueryError
 
-MAX_LENGTH = 300
-MAX_TERMS = 40
-FIELDS = {"club": "clubs", "speler": "players", "bron": "source", "titel": "title"}
-_FIELD_PREFIX = re.compile(r"(?:^|[\s(])-?([^\s:()\"]+):")
-_FIELD_VALUE = re.compile(r"(?i)(?<![\w-])((?:club|speler|bron|titel):)([^\s\"()]+)")
-_SCORELINE = re.compile(r'(?<![\w"-])(\d{1,2}\s?[-–]\s?\d{1,2})(?![\w"])')
+__all__ = ["MAX_LENGTH", "MAX_TERMS", "QueryError", "WordsInPlace", "compile_tree", "parse", "query_terms"]
 
 
-class QueryError(ValueError):
-    """A query we cannot read; str() is a message fit for the reader."""
+def parse(text: str, schema=None, resolve=None) -> wq.Query | None:
+    """The Whoosh query for `text`, or None when nothing searchable remains (only stop words).
 
-
-def _check_syntax(text: str) -> None:
-    if len(text) > MAX_LENGTH:
-        raise QueryError(f"Je zoekopdracht is te lang (meer dan {MAX_LENGTH} tekens).")
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in text):
-        raise QueryError("Je zoekopdracht bevat onleesbare tekens.")
-    if text.count('"') % 2:
-        raise QueryError('Er ontbreekt een aanhalingsteken (") in je zoekopdracht.')
-    depth = 0
-    for char in text:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth < 0:
-            break
-    if depth != 0:
-        raise QueryError("De haakjes in je zoekopdracht sluiten niet.")
-    outside_quotes = re.sub(r'"[^"]*"', " ", text)
-    for name in _FIELD_PREFIX.findall(outside_quotes):
-        if name.lower() not in FIELDS:
-            known = ", ".join(f"{f}:" for f in FIELDS)
-            raise QueryError(f"Onbekend veld '{name}:'. Je kunt zoeken met {known}")
-
-
-def _parser(schema) -> QueryParser:
-    parser = QueryParser("text", schema, group=AndGroup)
-    # No wildcards, ranges or boosts from readers: they cost much and mean little in news search.
-    for plugin in (WildcardPlugin, RangePlugin, GtLtPlugin, BoostPlugin):
-        parser.remove_plugin_class(plugin)
-    parser.add_plugin(PlusMinusPlugin())
-    parser.add_plugin(FieldAliasPlugin({target: [alias] for alias, target in FIELDS.items()}))
-    return parser
-
-
-def parse(text: str, schema, resolve=None) -> wq.Query | None:
-    """The whoosh query for `text`, or None when nothing searchable remains (only stop words).
-
-    `resolve(field, value)` maps what a reader wrote after club: or speler: to a slug.
+    `resolve(field, value)` maps what a reader wrote after club:, speler: or bron: to the slugs
+    it names (a list, a slug or None). `schema` is accepted for the callers of before the tree.
     """
-    text = (text or "").strip()
-    _check_syntax(text)
-    # A scoreline is one word ("0-2"), not 0 without 2, and so is a field's value (club:club-brugge):
-    # quote them, outside existing quotes.
-    parts = text.split('"')
-    parts[::2] = [_FIELD_VALUE.sub(r'\1"\2"', _SCORELINE.sub(r'"\1"', part)) for part in parts[::2]]
-    text = '"'.join(parts)
-    # Lower-case field names for the parser; operators (AND, OR, NOT) keep their capitals.
-    text = _FIELD_PREFIX.sub(lambda m: m.group(0).replace(m.group(1) + ":", m.group(1).lower() + ":"), text)
-    try:
-        parsed = _parser(schema).parse(text)
-    except Exception as exc:  # whoosh raises assorted errors on odd input; none may escape
-        raise QueryError("Deze zoekopdracht kunnen we niet lezen.") from exc
-    parsed = parsed.accept(lambda node: _resolve_keyword(node, resolve))
-    parsed = parsed.normalize()
-    parsed = parsed.accept(lambda node: _phrase_in_place(node, text))
-    if parsed is wq.NullQuery or isinstance(parsed, wq.NullQuery.__class__):
+    tree = language.parse(text, resolve=_as_list(resolve) if resolve else None)
+    return compile_tree(tree)
+
+
+def _as_list(resolve):
+    def keys(field, value):
+        found = resolve(field, value)
+        if not found:
+            return []
+        return [found] if isinstance(found, str) else list(found)
+
+    return keys
+
+
+def compile_tree(node) -> wq.Query | None:
+    if node is None:
         return None
-    if len(list(parsed.leaves())) > MAX_TERMS:
-        raise QueryError(f"Je zoekopdracht heeft te veel woorden (meer dan {MAX_TERMS}).")
-    return parsed
+    return _compile(node).normalize()
 
 
-def _resolve_keyword(node, resolve):
-    """club:"Club Brugge" and club:brugge become the club's slug term."""
-    field = getattr(node, "fieldname", None)
-    if field not in ("clubs", "players", "source"):
-        return node
-    if isinstance(node, wq.Phrase):
-        value = " ".join(node.words)
-    elif isinstance(node, wq.Term):
-        value = node.text
-    else:
-        return node
-    value = fold(str(value).strip().lower())
-    if resolve is not None:
-        value = resolve(field, value) or value
-    return wq.Term(field, value)
+def _compile(node) -> wq.Query:
+    if isinstance(node, language.Term):
+        return wq.Term(node.field, node.term)
+    if isinstance(node, language.Phrase):
+        if node.field == "text":
+            return WordsInPlace("text", list(node.words))
+        return wq.Phrase(node.field, [word for word, _ in node.words])
+    if isinstance(node, language.And):
+        # Words to leave out narrow what the others found: AND NOT, as Whoosh's own -word is.
+        wanted = [_compile(item) for item in node.items if not isinstance(item, language.Not)]
+        unwanted = [_compile(item.item) for item in node.items if isinstance(item, language.Not)]
+        if wanted and unwanted:
+            found = wanted[0] if len(wanted) == 1 else wq.And(wanted)
+            return wq.AndNot(found, unwanted[0] if len(unwanted) == 1 else wq.Or(unwanted))
+        return wq.And(wanted or [wq.Not(query) for query in unwanted])
+    if isinstance(node, language.Or):
+        return wq.Or([_compile(item) for item in node.items])
+    if isinstance(node, language.Not):
+        return wq.Not(_compile(node.item))
+    raise TypeError(f"not a node of the search language: {node!r}")
 
 
 class WordsInPlace(wq.Phrase):
@@ -109,15 +69,13 @@ class WordsInPlace(wq.Phrase):
         super().__init__(fieldname, [word for word, _at in words_at], boost=boost)
         self.words_at = words_at
 
+    def normalize(self):
+        return self  # Phrase.normalize would rebuild it from the words alone, losing their places
 
-def _phrase_in_place(node, text: str):
-    if not isinstance(node, wq.Phrase) or node.fieldname != "text" or isinstance(node, WordsInPlace):
-        return node
-    if len(node.words) == 1:
-        return wq.Term("text", node.words[0], boost=node.boost)
-    # The words' places in the query text give back the stop words the analyzer left out.
-    start, end = node.char_ranges[0][0], node.char_ranges[-1][1]
-    return WordsInPlace("text", words_in_place(text[start:end]), boost=node.boost)
+    def __eq__(self, other):
+        return isinstance(other, WordsInPlace) and (self.fieldname, self.words_at) == (other.fieldname, other.words_at)
+
+    __hash__ = wq.Phrase.__hash__
 
 
 def query_terms(parsed) -> set[str]:

@@ -83,21 +83,26 @@ def _word_end(text: str, position: int) -> int:
     return position
 
 
-def resolve_entity(field: str, value: str) -> str | None:
-    """What a reader wrote after club: or speler: → the slug, by slug, name or alias."""
+def resolve_entity(field: str, value: str) -> list[str]:
+    """What a reader wrote after club:, speler: or bron: (folded, lower case) → the slugs it
+    names: by slug, by whole name or alias, else by the last words of a name (speler:vanaken is
+    every Vanaken the gazetteer knows). Nothing found: [] (the value is then searched as is)."""
     if field == "source":
-        return source_key(value)
+        return [source_key(value)]
     model = {"clubs": Club, "players": Player}.get(field)
     if model is None:
-        return None
+        return []
     slug = value.replace(" ", "-")
     if model.objects.filter(slug=slug).exists():
-        return slug
+        return [slug]
+    whole, ending = [], []
     for entity in model.objects.only("slug", "name", "aliases"):
-        names = [entity.name, *entity.aliases]
-        if any(fold(name.lower()) == value for name in names):
-            return entity.slug
-    return None
+        names = [fold(name.lower()) for name in (entity.name, *entity.aliases)]
+        if value in names:
+            whole.append(entity.slug)
+        elif any(name.endswith(" " + value) for name in names):
+            ending.append(entity.slug)
+    return whole or ending
 
 
 @dataclass
@@ -186,7 +191,26 @@ def search_articles(filterset, page_number: int = 1, page_size: int = 20) -> Sea
     return Search(results=results, suggestion=suggestion)
 
 
-_WORDS = re.compile(r"(?<![:\w])([^\W\d_]{3,})(?![:\w])")
+# Whole words only, between spaces or brackets: not "gen" of "gen*", nor a field's value.
+_WORDS = re.compile(r"(?<![^\s(])([^\W\d_]{3,})(?![^\s)])")
+SHORT_WORD = 5  # letters up to which a suggestion may differ in one letter only, not two
+
+
+def _near_enough(word: str, suggestion: str) -> bool:
+    """Two edits turn a short word into another word altogether ("leao" → "real"): for short
+    words, only one."""
+    return len(word) > SHORT_WORD or _edits(word, suggestion) <= 1
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (insert, delete, replace)."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+        previous = current
+    return previous[-1]
 
 
 def suggest(text: str) -> str | None:
@@ -201,7 +225,7 @@ def suggest(text: str) -> str | None:
             return word
         folded = fold(word.lower())
         better = backend.suggest_word(folded, stem(folded))
-        if better and better != folded:
+        if better and better != folded and _near_enough(folded, better):
             changed = True
             return better.capitalize() if word[0].isupper() else better
         return word

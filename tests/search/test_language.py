@@ -1,0 +1,116 @@
+"""The search language read into newsdesk's own tree: what each construct means, and the Dutch
+messages for what cannot be read."""
+
+import pytest
+
+from search.language import And, Not, Or, Phrase, QueryError, Term, parse, wanted_words
+from tests.factories import PlayerFactory
+from tests.search.conftest import titles
+
+
+def text(word):
+    return Term("text", word)
+
+
+@pytest.mark.parametrize(
+    ("query", "tree"),
+    [
+        ("Vanaken Anderlecht", And((text("vanaak"), text("anderlecht")))),
+        # Side by side binds loosest, then OR, then AND.
+        ("Vanaken Anderlecht OR Cercle", And((text("vanaak"), Or((text("anderlecht"), text("cercl")))))),
+        ("genk AND wint OR cercle", Or((And((text("genk"), text("wint"))), text("cercl")))),
+        ("(genk OR cercle) -brugge", And((Or((text("genk"), text("cercl"))), Not(text("brug"))))),
+        ("genk NOT brugge", And((text("genk"), Not(text("brug"))))),
+        ("+genk", text("genk")),
+        # Analysed as indexed: folded, stemmed; stop words out, but their places kept in phrases.
+        ("Strafschoppen Leão", And((text("strafschop"), text("leao")))),
+        ("de", None),
+        ('"rood en wit"', Phrase("text", (("rood", 0), ("wit", 2)))),
+        ('"de"', None),
+        # Scorelines are one word, with or without spaces.
+        ("0-2", text("0-2")),
+        ("2 - 0 Genk", And((text("2-0"), text("genk")))),
+        # A word that analysis splits is a phrase of its parts; a time is no field.
+        ("Sint-Truiden", Phrase("text", (("sint", 0), ("truid", 1)))),
+        ("12:30", Phrase("text", (("12", 0), ("30", 1)))),
+        ('titel:"Genk wint"', Phrase("title", (("genk", 0), ("wint", 1)))),
+        ("titel:Genk wint", And((Term("title", "genk"), text("wint")))),
+        ("club:genk OR club:cercle", Or((Term("clubs", "genk"), Term("clubs", "cercle")))),
+        ("speler: vanaken", Term("players", "vanaken")),
+        # A dangling operator is a word, as in any search box.
+        ("genk OR", And((text("genk"), text("or")))),
+    ],
+)
+def test_queries_read_into_the_tree(query, tree):
+    assert parse(query) == tree
+
+
+def test_fields_resolve_to_every_slug_a_name_gives():
+    tree = parse('speler:"de ketelaere"', resolve=lambda field, value: ["charles-de-ketelaere", "x-de-ketelaere"])
+    assert tree == Or((Term("players", "charles-de-ketelaere"), Term("players", "x-de-ketelaere")))
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("club:", "Na club: hoort wat je zoekt (bv. club:genk)."),
+        ("speler:", "Na speler: hoort wat je zoekt"),
+        ("genk club:(genk)", "Na club: hoort wat je zoekt"),
+        ("ploeg:genk", "Onbekend veld 'ploeg:'"),
+        ('"open', "Er ontbreekt een aanhalingsteken"),
+        ("(genk", "De haakjes in je zoekopdracht sluiten niet."),
+        ("genk)", "De haakjes in je zoekopdracht sluiten niet."),
+        ("x" * 301, "te lang"),
+        ("genk\x00", "onleesbare tekens"),
+        (" ".join(f"w{n}" for n in range(41)), "te veel woorden"),
+    ],
+)
+def test_what_cannot_be_read_is_a_dutch_message(query, message):
+    with pytest.raises(QueryError, match=message.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
+        parse(query)
+
+
+def test_highlighted_words_leave_out_the_excluded_ones():
+    assert wanted_words(parse('genk "nieuwe doelman" -brugge club:genk')) == {"genk", "nieuwe", "doelman"}
+
+
+@pytest.mark.django_db
+def test_a_player_by_surname_alone_and_a_club_by_alias(client, newsroom):
+    found = client.get("/api/search/", {"q": "speler:vanaken"}).json()
+    assert set(titles(found)) == {"Club Brugge klopt Anderlecht in de topper", "Vanaken beslist de topper"}
+    assert set(titles(client.get("/api/search/", {"q": "club:blauw-zwart"}).json())) == set(
+        titles(client.get("/api/search/", {"q": "club:club-brugge"}).json())
+    )
+    # Two players with one surname: both are searched.
+    PlayerFactory(slug="jan-vanaken", name="Jan Vanaken")
+    from search.searching import resolve_entity
+
+    assert sorted(resolve_entity("players", "vanaken")) == ["hans-vanaken", "jan-vanaken"]
+    assert resolve_entity("players", "hans vanaken") == ["hans-vanaken"]
+
+
+@pytest.mark.django_db
+def test_field_without_a_value_is_a_400_in_dutch(client, newsroom):
+    response = client.get("/api/search/", {"q": "club:"})
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("Na club: hoort wat je zoekt")
+
+
+@pytest.mark.django_db
+def test_only_words_to_leave_out_finds_the_rest(client, newsroom):
+    found = titles(client.get("/api/search/", {"q": "-doelman"}).json())
+    assert found and all("doelman" not in title.lower() for title in found)
+    assert "Leão scoort voor Milan" in found
+
+
+@pytest.mark.django_db
+def test_suggestions_are_near_whole_words(client, newsroom):
+    from search.searching import suggest
+
+    assert suggest("Vanakn") == "Vanaken"
+    assert suggest("Leao") is None  # in the archive as Leão: nothing to correct
+    assert suggest("Gank") == "Genk"
+    assert suggest("Gnak") is None  # two letters off a short word: another word, not a typo
+    assert suggest("Mila") == "Milan"
+    assert suggest("gen*") is None and suggest("club:gen") is None
+    assert suggest("topperr") == "topper"
