@@ -78,6 +78,10 @@ class SearchFeed(ArticleFeed):
     def link(self, obj):
         return f"/search/?{obj['query_string']}"
 
+    def feed_url(self, obj):
+        # rel="self" is this feed with its query; Django's default drops the query string.
+        return f"/search/feed/?{obj['query_string']}"
+
     def subtitle(self, obj):
         return _("Voetbalnieuws dat overeenkomt met je zoekopdracht")
 

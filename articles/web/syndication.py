@@ -38,7 +38,9 @@ class ArticleFeed(Feed):
         return item.published_at
 
     def item_updateddate(self, item):
-        return item.updated_at
+        # The article's own time: updated_at is when newsdesk last touched the row (an import, a
+        # relink), which would show every imported article as "new" in a feed reader.
+        return item.published_at
 
     def item_author_name(self, item):
         return item.source.name

@@ -1,0 +1,43 @@
+"""The Atom feeds as a feed reader reads them: the article's own time, and a self link that
+names the feed itself (its query included)."""
+
+import datetime
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from articles.models import ArticleClub
+from tests.factories import ArticleFactory, ClubFactory
+
+pytestmark = pytest.mark.django_db
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def genk_article():
+    club = ClubFactory(slug="krc-genk", name="KRC Genk")
+    published = timezone.make_aware(datetime.datetime(2026, 3, 14, 20, 30))
+    article = ArticleFactory(title="Genk wint de derby", body="KRC Genk wint de derby.", published_at=published)
+    ArticleClub.objects.create(article=article, club=club)
+    call_command("rebuild_index", "--quiet")
+    return article
+
+
+def entries(client, url):
+    feed = ET.fromstring(client.get(url).content)
+    return feed, feed.findall(f"{ATOM}entry")
+
+
+@pytest.mark.parametrize("url", ["/clubs/krc-genk/feed/", "/search/feed/?q=genk"])
+def test_entries_carry_the_time_the_article_was_published_not_imported(client, genk_article, url):
+    _, [entry] = entries(client, url)
+    for name in ("updated", "published"):
+        assert datetime.datetime.fromisoformat(entry.find(f"{ATOM}{name}").text) == genk_article.published_at
+
+
+def test_the_search_feed_names_itself_with_its_query(client, genk_article):
+    feed, _ = entries(client, "/search/feed/?q=genk&club=krc-genk")
+    [self_link] = [link for link in feed.findall(f"{ATOM}link") if link.get("rel") == "self"]
+    assert self_link.get("href").endswith("/search/feed/?q=genk&club=krc-genk")
