@@ -35,9 +35,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-# Fault, browser and production tests (marked `once`) run in the PostgreSQL pass alone.
+# Fault, browser and production tests (marked `once`) and PostgreSQL's own (marked `postgresql`)
+# run in the PostgreSQL pass alone.
 test: lint
-	$(BIN)/python -m pytest -m "not once"
+	$(BIN)/python -m pytest -m "not once and not postgresql"
 	DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest
 
 format: install

@@ -71,3 +71,10 @@ def env_rate(name: str, default: str) -> str | None:
     if not re.fullmatch(r"[1-9]\d*/[smhd]", raw):
         raise ImproperlyConfigured(f"{name} must be a rate such as 30/m (per s, m, h or d) or off, not {raw!r}")
     return raw
+
+
+def env_choice(name: str, choices: list[str], default: str) -> str:
+    raw = os.environ.get(name, "").strip().lower() or default
+    if raw not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw

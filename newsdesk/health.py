@@ -42,15 +42,7 @@ def _index(published: int | None) -> dict:
     backend = get_backend()
     if not backend.exists():
         return {"status": "down", "error": "no search index (run manage.py rebuild_index)"}
-    generation = backend.current_link.resolve()
-    searcher = backend.searcher()  # IndexUnavailable when unreadable
-    created_ns = int(generation.name.removeprefix("gen-")) if generation.name.startswith("gen-") else None
-    report = {
-        "status": "ok",
-        "generation": generation.name,
-        "generation_age_seconds": round(time.time() - created_ns / 1e9) if created_ns else None,
-        "documents": searcher.doc_count(),
-    }
+    report = {"status": "ok", "backend": backend.name, **backend.status()}  # IndexUnavailable when unreadable
     if published is not None:
         report["published_articles"] = published
         report["waiting_for_index"] = Article.objects.published().index_stale().count()

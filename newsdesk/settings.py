@@ -12,7 +12,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
-from newsdesk.env import env_bool, env_database, env_int, env_list, env_rate, env_redis_url, env_str
+from newsdesk.env import env_bool, env_choice, env_database, env_int, env_list, env_rate, env_redis_url, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -199,6 +199,11 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- newsdesk -------------------------------------------------------------------------------
 NEWSDESK_INDEX_DIR = Path(env_str("NEWSDESK_INDEX_DIR") or VAR_DIR / "index")
+# whoosh: the embedded index in NEWSDESK_INDEX_DIR (one machine); postgres: PostgreSQL's full-text
+# search in the site's database, which every web machine reaches. Switching: set, rebuild_index.
+NEWSDESK_SEARCH_BACKEND = env_choice("NEWSDESK_SEARCH_BACKEND", ["whoosh", "postgres"], "whoosh")
+if NEWSDESK_SEARCH_BACKEND == "postgres" and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("NEWSDESK_SEARCH_BACKEND=postgres needs a PostgreSQL DATABASE_URL")
 # Memory for each rebuild_index writer process (one per core from 20,000 articles on); postings
 # beyond it go to sorted runs on disk, merged at the end. More is not faster with two writers:
 # at 100,000 articles on 2 cores, 256 MB took 345 s, 1024 MB 361 s, 2048 MB 420 s.

@@ -181,3 +181,14 @@ def terms(text: str) -> list[str]:
     """The analyzer's words without its token objects (stop words left out): a third of the
     cost where only the words matter, as when comparing articles for stories."""
     return [word for word in map(normalize_word, TOKENS.findall(text)) if word is not None]
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: the fewest letters inserted, deleted or replaced."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+        previous = current
+    return previous[-1]

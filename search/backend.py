@@ -1,4 +1,5 @@
-"""The search backend: a small interface, and its Whoosh implementation.
+"""The Whoosh search backend (the embedded default), and get_backend(), which picks it or the
+PostgreSQL one (search.postgres) by NEWSDESK_SEARCH_BACKEND.
 
 The index lives in generations under NEWSDESK_INDEX_DIR; the symlink `current` names the live
 one. A rebuild fills a new generation and swaps the link in one rename, so searches keep
@@ -12,7 +13,6 @@ import shutil
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
@@ -24,7 +24,10 @@ from whoosh.index import LockError
 
 from search import columns
 from search.analysis import terms
+from search.base import Hit, IndexUnavailable, Page, SearchBackend
 from search.matching import Evaluator
+from search.postgres import PostgresBackend
+from search.query import compile_filters, compile_tree
 from search.schema import build_schema
 
 # Term scores a batch of more-like-this queries keeps for the terms its articles share: each
@@ -33,46 +36,9 @@ SHARED_SCORES = 500_000
 WRITE_TIMEOUT = 120.0  # seconds a writer waits for another's lock before giving up
 
 
-class IndexUnavailable(Exception):
-    """The live index is missing or cannot be read: search is down, the rest of the site is not."""
-
-
-@dataclass
-class Hit:
-    id: int
-    score: float
-
-
-@dataclass
-class Page:
-    hits: list[Hit]
-    total: int
-    facets: dict[str, dict[str, int]] = field(default_factory=dict)
-
-
-class SearchBackend:
-    """What the rest of newsdesk may ask of a search engine."""
-
-    def write(self, documents, deleted_ids) -> None:
-        raise NotImplementedError
-
-    def search(self, query, *, offset=0, limit=10, filter=None, newest_first=False, facets=()) -> Page:
-        raise NotImplementedError
-
-    def more_like_this(self, article_id: int, text: str, limit: int = 10, filter=None) -> list[int]:
-        raise NotImplementedError
-
-    def suggest_word(self, word: str, stem: str) -> str | None:
-        raise NotImplementedError
-
-    def document_ids(self) -> set[int]:
-        raise NotImplementedError
-
-    def clear(self) -> None:
-        raise NotImplementedError
-
-
 class WhooshBackend(SearchBackend):
+    name = "whoosh"
+
     def __init__(self, root: Path):
         self.root = Path(root)
         self.local = threading.local()
@@ -138,6 +104,22 @@ class WhooshBackend(SearchBackend):
         searcher = ix.searcher()
         self.local.cached = (generation, searcher, ix)
         return searcher
+
+    def search_tree(self, tree, *, offset=0, limit=10, filters=None, newest_first=False, facets=()) -> Page:
+        query = compile_tree(tree)
+        return self.search(
+            query, offset=offset, limit=limit, filter=compile_filters(filters), newest_first=newest_first, facets=facets
+        )
+
+    def status(self) -> dict:
+        generation = self.current_link.resolve()
+        searcher = self.searcher()  # IndexUnavailable when unreadable
+        created_ns = int(generation.name.removeprefix("gen-")) if generation.name.startswith("gen-") else None
+        return {
+            "generation": generation.name,
+            "generation_age_seconds": round(time.time() - created_ns / 1e9) if created_ns else None,
+            "documents": searcher.doc_count(),
+        }
 
     def search(self, query, *, offset=0, limit=10, filter=None, newest_first=False, facets=()) -> Page:
         """One page of hits, the number of all matches, and facet counts over all of them.
@@ -290,13 +272,22 @@ def _count(searcher, field: str, docnums) -> dict[str, int]:
     return dict(counts)
 
 
-_backend: WhooshBackend | None = None
+_backends: dict = {}
 
 
-def get_backend() -> WhooshBackend:
-    """The backend for NEWSDESK_INDEX_DIR (tests point it at a folder of their own)."""
-    global _backend
+def get_backend() -> SearchBackend:
+    """The backend NEWSDESK_SEARCH_BACKEND names: Whoosh in NEWSDESK_INDEX_DIR (tests point it at a
+    folder of their own), or PostgreSQL's full-text search in the site's database."""
+    if settings.NEWSDESK_SEARCH_BACKEND == "postgres":
+        key = ("postgres",)
+        if key not in _backends:
+            _backends[key] = PostgresBackend()
+        return _backends[key]
     root = Path(settings.NEWSDESK_INDEX_DIR)
-    if _backend is None or _backend.root != root:
-        _backend = WhooshBackend(root)
-    return _backend
+    backend = _backends.get(("whoosh",))
+    if backend is None or backend.root != root:
+        backend = _backends[("whoosh",)] = WhooshBackend(root)
+    return backend
+
+
+__all__ = ["Hit", "IndexUnavailable", "Page", "PostgresBackend", "SearchBackend", "WhooshBackend", "get_backend"]

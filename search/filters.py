@@ -7,10 +7,10 @@ from datetime import datetime, time
 import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from whoosh import query as wq
 
 from articles.models import Source
 from articles.web.filters import ArticleFilter
+from search.language import Filters
 from search.schema import source_key
 
 
@@ -33,19 +33,17 @@ class SearchFilter(ArticleFilter):
         names = [s.name for s in Source.objects.only("name") if value in (s.name, source_key(s.name))]
         return queryset.filter(source__name__in=names)
 
-    def index_filter(self):
-        """The validated filters as a whoosh query, or None when there are none."""
+    def index_filter(self) -> Filters:
+        """The validated filters as the index's filters (whichever backend answers)."""
         data = self.form.cleaned_data
-        terms = [
-            wq.Term(field, data[param])
-            for param, field in (("club", "clubs"), ("player", "players"), ("story", "story"))
-            if data.get(param)
-        ]
-        if data.get("source"):
-            terms.append(wq.Term("source", source_key(data["source"])))
-        if data.get("date_from") or data.get("date_to"):
-            terms.append(wq.DateRange("published", _day_start(data.get("date_from")), _day_end(data.get("date_to"))))
-        return wq.And(terms) if terms else None
+        return Filters(
+            club=data.get("club") or "",
+            player=data.get("player") or "",
+            story=data.get("story") or "",
+            source=source_key(data["source"]) if data.get("source") else "",
+            published_from=_day_start(data.get("date_from")),
+            published_to=_day_end(data.get("date_to")),
+        )
 
 
 def _day_start(day):

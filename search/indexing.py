@@ -128,6 +128,8 @@ def index_pending() -> int:
 def rebuild(progress=None, chunk: int = 1000) -> int:
     """Build a whole new index beside the live one and swap it in; searches answer throughout."""
     backend = get_backend()
+    if backend.name == "postgres":
+        return _rebuild_in_database(backend, progress, chunk)
     started = timezone.now()
     generation = backend.new_generation(frequent_words())
     ids = list(selectors.published_articles().order_by("pk").values_list("pk", flat=True))
@@ -157,6 +159,26 @@ def rebuild(progress=None, chunk: int = 1000) -> int:
     extra = backend.document_ids() - set(selectors.published_articles().values_list("pk", flat=True))
     if extra:
         backend.write([], sorted(extra))
+    index_pending()
+    return len(ids)
+
+
+def _rebuild_in_database(backend, progress, chunk) -> int:
+    """PostgreSQL: every document anew in one transaction; searches read the old rows until it
+    commits."""
+    started = timezone.now()
+    ids = list(selectors.published_articles().order_by("pk").values_list("pk", flat=True))
+
+    def chunks():
+        for start in range(0, len(ids), chunk):
+            yield list(_documents(ids[start : start + chunk]).values())
+            if progress:
+                progress(min(start + chunk, len(ids)), len(ids))
+
+    with transaction.atomic():
+        backend.replace_all(chunks())
+        Article.objects.filter(updated_at__lt=started).update(indexed_at=F("updated_at"))
+        IndexDeletion.objects.all().delete()
     index_pending()
     return len(ids)
 

@@ -63,6 +63,22 @@ class Not:
 Node = Term | Phrase | And | Or | Not
 
 
+@dataclass(frozen=True)
+class Filters:
+    """What a search is narrowed to besides its query: one club, player, story (slugs), source
+    (its key) and a publication window (aware datetimes, both ends included)."""
+
+    club: str = ""
+    player: str = ""
+    story: str = ""
+    source: str = ""
+    published_from: object = None
+    published_to: object = None
+
+    def __bool__(self):
+        return any((self.club, self.player, self.story, self.source, self.published_from, self.published_to))
+
+
 def leaves(node) -> list:
     if isinstance(node, And | Or):
         return [leaf for item in node.items for leaf in leaves(item)]

@@ -20,7 +20,7 @@ MAX_POSITION = 16_383
 TITLE = "A"
 
 
-def _lexeme(term: str) -> str:
+def lexeme(term: str) -> str:
     return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
@@ -33,10 +33,32 @@ def document_vector(title: str, body: str) -> str:
     for word, position in words_in_place(text):
         at = min(position + 1, MAX_POSITION)
         places.setdefault(word, []).append(f"{at}{TITLE}" if position < title_words else str(at))
-    return " ".join(f"{_lexeme(word)}:{','.join(at[:256])}" for word, at in places.items())
+    return " ".join(f"{lexeme(word)}:{','.join(at[:256])}" for word, at in places.items())
 
 
 # --- queries ---------------------------------------------------------------------------------
+def filter_sql(filters) -> tuple[str, list]:
+    """(SQL condition or "", parameters) for a search's filters (search.language.Filters)."""
+    if filters is None:
+        return "", []
+    parts, params = [], []
+    for column, value in (("clubs", filters.club), ("players", filters.player)):
+        if value:
+            parts.append(f"%s = ANY({column})")
+            params.append(value)
+    for column, value in (("story", filters.story), ("source", filters.source)):
+        if value:
+            parts.append(f"{column} = %s")
+            params.append(value)
+    if filters.published_from:
+        parts.append("published >= %s")
+        params.append(filters.published_from)
+    if filters.published_to:
+        parts.append("published <= %s")
+        params.append(filters.published_to)
+    return " AND ".join(parts), params
+
+
 ENTITY_COLUMNS = {"clubs": "clubs", "players": "players", "source": "source"}
 
 
@@ -71,13 +93,13 @@ def _text_only(tree) -> bool:
 def tsquery(tree) -> str:
     """The tsquery text of a tree of title and text words."""
     if isinstance(tree, language.Term):
-        return _lexeme(tree.term) + (f":{TITLE}" if tree.field == "title" else "")
+        return lexeme(tree.term) + (f":{TITLE}" if tree.field == "title" else "")
     if isinstance(tree, language.Phrase):
         weight = f":{TITLE}" if tree.field == "title" else ""
         (first, first_at), *rest = tree.words
-        text, previous = _lexeme(first) + weight, first_at
+        text, previous = lexeme(first) + weight, first_at
         for word, at in rest:
-            text += f" <{at - previous}> " + _lexeme(word) + weight
+            text += f" <{at - previous}> " + lexeme(word) + weight
             previous = at
         return f"({text})"
     if isinstance(tree, language.Not):
@@ -89,4 +111,4 @@ def tsquery(tree) -> str:
 def rank_query(tree) -> str | None:
     """A tsquery of the words the reader looks for (any of them), for ts_rank; None if none."""
     words = sorted(language.wanted_words(tree)) if tree is not None else []
-    return " | ".join(_lexeme(word) for word in words) or None
+    return " | ".join(lexeme(word) for word in words) or None

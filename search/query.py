@@ -9,7 +9,16 @@ from whoosh import query as wq
 from search import language
 from search.language import MAX_LENGTH, MAX_TERMS, QueryError
 
-__all__ = ["MAX_LENGTH", "MAX_TERMS", "QueryError", "WordsInPlace", "compile_tree", "parse", "query_terms"]
+__all__ = [
+    "MAX_LENGTH",
+    "MAX_TERMS",
+    "QueryError",
+    "WordsInPlace",
+    "compile_filters",
+    "compile_tree",
+    "parse",
+    "query_terms",
+]
 
 
 def parse(text: str, schema=None, resolve=None) -> wq.Query | None:
@@ -36,6 +45,25 @@ def compile_tree(node) -> wq.Query | None:
     if node is None:
         return None
     return _compile(node).normalize()
+
+
+def compile_filters(filters) -> wq.Query | None:
+    """A search's filters (search.language.Filters) as a Whoosh query, or None for none."""
+    if not filters:
+        return None
+    terms = [
+        wq.Term(field, value)
+        for field, value in (
+            ("clubs", filters.club),
+            ("players", filters.player),
+            ("story", filters.story),
+            ("source", filters.source),
+        )
+        if value
+    ]
+    if filters.published_from or filters.published_to:
+        terms.append(wq.DateRange("published", filters.published_from, filters.published_to))
+    return wq.And(terms)
 
 
 def _compile(node) -> wq.Query:

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 
 from articles import selectors
 from articles.models import Article, Club, Player
-from search.analysis import TOKENS, fold, normalize_word, stem
+from search import language
+from search.analysis import TOKENS, edit_distance, fold, normalize_word, stem
 from search.backend import get_backend
-from search.query import QueryError, parse, query_terms
+from search.language import QueryError
 from search.schema import build_schema, source_key
 
 FACETS = ("clubs", "source")
@@ -128,11 +129,11 @@ class SearchResults:
     def _fetch(self, offset: int, limit: int, with_facets: bool):
         key = (offset, limit)
         if key not in self._cache:
-            page = get_backend().search(
+            page = get_backend().search_tree(
                 self.query,
                 offset=offset,
                 limit=limit,
-                filter=self.index_filter,
+                filters=self.index_filter,
                 newest_first=self.newest_first,
                 facets=FACETS if with_facets else (),
             )
@@ -176,12 +177,12 @@ def search_articles(filterset, page_number: int = 1, page_size: int = 20) -> Sea
     """Run a validated SearchFilter. Raises QueryError for a query the parser cannot read."""
     data = filterset.form.cleaned_data
     text = (data.get("q") or "").strip()
-    parsed = parse(text, schema(), resolve=resolve_entity) if text else None
+    parsed = language.parse(text, resolve=resolve_entity) if text else None
     if parsed is None and not text:
         return Search(results=filterset.qs.order_by("-published_at", "-id"), is_query=False)
     results = SearchResults(
         query=parsed,
-        terms=query_terms(parsed),
+        terms=language.wanted_words(parsed) if parsed is not None else set(),
         index_filter=filterset.index_filter(),
         newest_first=data.get("sort") == "date",
         page_size=page_size,
@@ -199,18 +200,7 @@ SHORT_WORD = 5  # letters up to which a suggestion may differ in one letter only
 def _near_enough(word: str, suggestion: str) -> bool:
     """Two edits turn a short word into another word altogether ("leao" → "real"): for short
     words, only one."""
-    return len(word) > SHORT_WORD or _edits(word, suggestion) <= 1
-
-
-def _edits(a: str, b: str) -> int:
-    """Levenshtein distance (insert, delete, replace)."""
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, start=1):
-        current = [i]
-        for j, char_b in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
-        previous = current
-    return previous[-1]
+    return len(word) > SHORT_WORD or edit_distance(word, suggestion) <= 1
 
 
 def suggest(text: str) -> str | None:

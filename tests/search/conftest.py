@@ -1,3 +1,4 @@
+import os
 from datetime import datetime
 
 import pytest
@@ -12,8 +13,19 @@ def when(day, hour=12):
     return timezone.make_aware(datetime(2026, 11, day, hour, 0))
 
 
+# Every test of a search a reader makes runs on each backend the database allows: Whoosh always,
+# PostgreSQL's full-text search in the PostgreSQL pass (make test's second run).
+BACKENDS = ["whoosh"] + (["postgres"] if os.environ.get("DATABASE_URL", "").startswith("postgres") else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def search_backend(request, settings):
+    settings.NEWSDESK_SEARCH_BACKEND = request.param
+    return request.param
+
+
 @pytest.fixture
-def newsroom(db):
+def newsroom(db, search_backend):
     """A small archive with clubs, players, two sources and a story, linked and indexed."""
     brugge = ClubFactory(slug="club-brugge", name="Club Brugge", aliases=["blauw-zwart"])
     anderlecht = ClubFactory(slug="anderlecht", name="RSC Anderlecht", aliases=["Anderlecht", "paars-wit"])

@@ -157,6 +157,7 @@ def test_an_index_written_before_a_field_was_added_still_takes_new_articles(db):
     assert [hit.id for hit in backend.search(parse("doelmannen", schema())).hits] == [article.pk]
 
 
+@pytest.mark.parametrize("search_backend", ["whoosh"], indirect=True)  # Whoosh's own workings
 def test_key_terms_are_whoosh_expanders_on_an_index_of_many_segments(newsroom):
     """more-like-this's own key terms (cached frequencies) equal classify.Expander's."""
     from collections import Counter
@@ -182,6 +183,7 @@ def test_key_terms_are_whoosh_expanders_on_an_index_of_many_segments(newsroom):
             assert [weight for _, weight in ours] == pytest.approx([weight for _, weight in expected])
 
 
+@pytest.mark.parametrize("search_backend", ["whoosh"], indirect=True)  # Whoosh's own workings
 def test_more_like_these_ranks_each_article_as_its_own_or_query_would(newsroom):
     """A batch of more-like-this queries shares the postings of common terms: each article's
     list is still what an Or of its weighted key terms, scored by BM25, ranks first."""

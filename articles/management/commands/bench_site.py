@@ -28,12 +28,12 @@ class Command(BenchCommand):
     def handle(self, *args, articles, requests, **options):
         out = {"articles": articles, "requests_per_page": requests}
         bench_archive.load_for(out, articles, self.stderr)
-        if get_backend().searcher().doc_count() != Article.objects.published().count():
+        if get_backend().status()["documents"] != Article.objects.published().count():
             started = time.perf_counter()
             indexing.rebuild()
             out["rebuild_seconds"] = round(time.perf_counter() - started, 1)
         out["articles_in_database"] = Article.objects.count()
-        out["documents_in_index"] = get_backend().searcher().doc_count()
+        out["documents_in_index"] = get_backend().status()["documents"]
 
         rng = random.Random(7)
         sample = rng.sample(list(Article.objects.published().values_list("pk", flat=True)), requests)

@@ -21,8 +21,8 @@ from articles.models import Article, ArticleClub
 from search import indexing
 from search.analysis import normalize_word, stem
 from search.backend import get_backend
-from search.query import parse
-from search.searching import query_terms, schema, snippet
+from search.query import parse, query_terms
+from search.searching import schema, snippet
 
 # Common words (in 10-20 % of the articles) and specific ones (2-5 %); the run prints each one's share.
 ONE = ["doelman", "strafschop", "blessure", "transfer", "hamstring", "kruisband", "zaakwaarnemer", "shirtsponsor"]

@@ -1,0 +1,136 @@
+"""What is PostgreSQL's own in its search backend: switching to it with rebuild_index, the term
+counts more-like-this reads kept right through updates and deletions, several writers at once,
+related lists, and /healthz. (What a reader sees runs on both backends: tests/search/test_search.py
+and test_language.py, through the `search_backend` fixture.)"""
+
+import subprocess
+import sys
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections
+
+from articles.models import Article
+from search import indexing
+from search.backend import get_backend
+from tests.factories import ArticleFactory
+from tests.services import subprocess_env
+
+pytestmark = [pytest.mark.postgresql]
+
+
+@pytest.fixture
+def postgres(settings):
+    settings.NEWSDESK_SEARCH_BACKEND = "postgres"
+    return get_backend()
+
+
+def term_counts():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT term, documents FROM search_term WHERE documents > 0 ORDER BY term")
+        kept = dict(cursor.fetchall())
+        cursor.execute("SELECT word, ndoc FROM ts_stat('SELECT vector FROM search_document') ORDER BY word")
+        actual = dict(cursor.fetchall())
+    return kept, actual
+
+
+@pytest.mark.django_db
+def test_switching_is_the_variable_and_rebuild_index(postgres, capsys):
+    articles = [
+        ArticleFactory(title=f"Genk wint match {n}", body=f"KRC Genk won wedstrijd {n} met 2-0.") for n in range(5)
+    ]
+    call_command("rebuild_index", "--quiet")
+    assert "index rebuilt: 5 articles" in capsys.readouterr().out
+    assert postgres.document_ids() == {article.pk for article in articles}
+    call_command("check_index")  # exits 1 on a difference
+    page = postgres.search_tree(None, limit=3)
+    assert page.total == 5 and len(page.hits) == 3
+    status = postgres.status()
+    assert status["documents"] == 5 and status["generation"] == "postgresql"
+    assert status["generation_age_seconds"] is not None
+
+
+@pytest.mark.django_db
+def test_term_counts_follow_updates_and_deletions(postgres):
+    first = ArticleFactory(title="Genk wint", body="Genk won van Westerlo.")
+    second = ArticleFactory(title="Westerlo verliest", body="Westerlo verloor van Genk.")
+    indexing.index_pending()
+    first.body = "Genk speelde gelijk tegen Anderlecht."
+    first.save()
+    indexing.index_pending()
+    second.delete()
+    indexing.index_pending()
+    kept, actual = term_counts()
+    assert kept == actual
+    assert "westerlo" not in kept and kept["anderlecht"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_several_writers_at_once_neither_deadlock_nor_miscount(postgres):
+    """Four threads, each with its own connection, write overlapping articles (the same common
+    words) at once: every write commits, and the counts equal PostgreSQL's own."""
+    articles = [
+        ArticleFactory(title=f"Genk en Anderlecht {n}", body="Genk Anderlecht Brugge Westerlo doelman " * 5)
+        for n in range(40)
+    ]
+    documents = indexing._documents([article.pk for article in articles])
+    errors = []
+
+    def write(part):
+        try:
+            for _ in range(3):
+                postgres.write([documents[article.pk] for article in part], [])
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(articles[n::4] + articles[:4],)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert postgres.document_ids() == {article.pk for article in articles}
+    kept, actual = term_counts()
+    assert kept == actual
+
+
+@pytest.mark.django_db
+def test_related_lists_come_from_postgres(postgres):
+    call_command("load_gazetteer")
+    transfer = [
+        ArticleFactory(title=f"Transfer van Steuckers {n}", body="Jarne Steuckers tekent bij een Duitse club. " * 3)
+        for n in range(3)
+    ]
+    other = ArticleFactory(title="Wielrennen", body="Een renner wint de etappe in de Alpen na een lange ontsnapping.")
+    indexing.index_pending()
+    similar = postgres.more_like_these({article.pk: f"{article.title}\n{article.body}" for article in transfer})
+    for article in transfer:
+        assert set(similar[article.pk]) == {a.pk for a in transfer} - {article.pk}
+    assert other.pk not in similar[transfer[0].pk]
+    call_command("refresh_related")
+    assert Article.objects.get(pk=transfer[0].pk).related_ids
+
+
+@pytest.mark.django_db
+def test_healthz_reports_the_postgres_backend(postgres, client):
+    ArticleFactory()
+    call_command("rebuild_index", "--quiet")
+    index = client.get("/healthz").json()["checks"]["index"]
+    assert index["backend"] == "postgres" and index["documents"] == 1
+
+
+def test_the_postgres_backend_needs_a_postgres_database(tmp_path):
+    env = subprocess_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}", NEWSDESK_SEARCH_BACKEND="postgres")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode != 0
+    assert "NEWSDESK_SEARCH_BACKEND=postgres needs a PostgreSQL DATABASE_URL" in result.stderr
+    env["NEWSDESK_SEARCH_BACKEND"] = "elastic"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert "NEWSDESK_SEARCH_BACKEND must be one of whoosh, postgres" in result.stderr
