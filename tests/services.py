@@ -10,6 +10,27 @@ import pytest
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+def require(condition: bool, message: str) -> None:
+    """Skip with `message` when `condition` fails (fail under CI=true, where the test must run)."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{message}; under CI=true this test must run")
+    pytest.skip(reason=message)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def require_chromium() -> Path:
+    """Debian's chromium, which the browser tests drive (`make test` installs it when it may)."""
+    require(
+        CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK),
+        f"the browser tests need chromium at {CHROMIUM} (apt-get install chromium; make test does it as root)",
+    )
+    return CHROMIUM
+
+
 def reachable(url: str, default_port: int) -> bool:
     parts = urlsplit(url)
     try:

@@ -15,23 +15,13 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
 from django.db import connection
 
-from tests.services import IN_CI
+from tests.services import require
 
 ROOT = Path(__file__).resolve().parents[2]
 UNITS = ROOT / "deploy" / "systemd"
 VENV = Path(sys.prefix)  # the virtualenv running the tests stands in for /srv/newsdesk/venv
-
-
-def require(condition: bool, message: str) -> None:
-    """Skip without what production runs on (fail under CI=true, where it must run)."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"{message}; under CI=true this test must run")
-    pytest.skip(reason=message)
 
 
 def require_production_servers() -> None:
