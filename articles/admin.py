@@ -270,6 +270,7 @@ class ArticleAdmin(admin.ModelAdmin):
     def feature_story(self, request, queryset):
         story_ids = set(queryset.exclude(story=None).values_list("story_id", flat=True))
         count = Story.objects.filter(pk__in=story_ids).update(is_featured=True)
+        sidebars.invalidate()
         level = messages.SUCCESS if count else messages.WARNING
         self.message_user(request, ngettext("%d verhaal uitgelicht.", "%d verhalen uitgelicht.", count) % count, level)
 
@@ -297,6 +298,9 @@ class GazetteerAdmin(admin.ModelAdmin):
         if search_term:
             queryset |= self.model.objects.filter(aliases__icontains=search_term)
         return queryset, may_have_duplicates
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=LabelledRowForm, **kwargs)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -407,6 +411,16 @@ class StoryArticleInline(admin.TabularInline):
         return format_html('<a href="{}">{}</a>', reverse("admin:articles_article_change", args=[obj.pk]), obj.title)
 
 
+class LabelledRowForm(forms.ModelForm):
+    """A changelist row's editable fields, each labelled with its column and its row: the
+    admin draws them as bare inputs, which a screen reader announces without a name."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("aria-label", f"{field.label}: {self.instance}")
+
+
 class StoryForm(forms.ModelForm):
     class Meta:
         model = Story
@@ -425,6 +439,7 @@ def _set_flag(field: str, value: bool, description):
     @admin.action(description=description)
     def action(modeladmin, request, queryset):
         queryset.update(**{field: value})
+        sidebars.invalidate()  # the home page's story lists are cached: featured ones must show
 
     return action
 
@@ -460,8 +475,13 @@ class StoryAdmin(admin.ModelAdmin):
     inlines = [StoryArticleInline]
     actions = ["merge", "feature", "unfeature", "lock", "unlock"]
 
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=LabelledRowForm, **kwargs)
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if change and "slug" in form.changed_data:
+            curation.renamed(obj, form.initial.get("slug", ""))
         curation.story_edited(obj)
 
     @admin.action(description=_("Samenvoegen tot één verhaal"))

@@ -460,3 +460,20 @@ class Story(models.Model):
         if self.lead_article_id:
             return self.lead_article.title
         return self.slug
+
+
+class StoryRedirect(models.Model):
+    """The address of a story editors merged into another: it answers with a permanent redirect
+    to the story that absorbed it (later merges move it on, so chains never form)."""
+
+    old_slug = models.SlugField(_("oud adres"), max_length=140, unique=True)
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="redirects", verbose_name=_("verhaal"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["old_slug"]
+        verbose_name = _("doorverwijzing van een verhaal")
+        verbose_name_plural = _("doorverwijzingen van verhalen")
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.story.slug}"

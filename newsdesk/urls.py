@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
@@ -18,7 +20,15 @@ router.register("stories", api.StoryViewSet, basename="story")
 admin.site.site_header = "newsdesk redactie"
 admin.site.site_title = "newsdesk"
 
+
+def favicon(request):
+    """/favicon.ico, which browsers ask for on pages that name no icon (the admin's): the site's
+    icon. Not permanent: its static address changes with its content in production."""
+    return redirect(static("img/favicon.svg"))
+
+
 urlpatterns = [
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/search/", SearchAPIView.as_view(), name="api-search"),
@@ -34,5 +44,6 @@ urlpatterns = [
     ),
     path("", include("articles.urls")),
 ]
+
 
 handler500 = "newsdesk.errors.server_error"

@@ -43,16 +43,36 @@ _BLANK_LINES = re.compile(r"\s*\n\s*")
 TEASER_LENGTH = 100
 
 
+_IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
+_IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt=)")
+
+
+def _absolute_urls_only(tag: str, attribute: str, value: str) -> str | None:
+    """A link or image address must be absolute: a relative one (or an empty one, all that is
+    left of a javascript: link after the feed parser) would point into this site, not the
+    source's. Images must be https: the pages' Content-Security-Policy refuses others."""
+    if attribute == "src":
+        return value if value.lower().startswith("https://") else None
+    if attribute == "href":
+        return value if value.lower().startswith(("http://", "https://", "mailto:")) else None
+    return value
+
+
 def sanitize_html(raw: str) -> str:
-    """Keep harmless markup; drop scripts, styles, event handlers and javascript: URLs."""
-    return nh3.clean(
+    """Keep harmless markup; drop scripts, styles, event handlers and javascript: URLs. Links and
+    images keep absolute addresses only; an image without a text alternative gets an empty one
+    (decorative: the source gave none) so that it is no unnamed image on our pages."""
+    cleaned = nh3.clean(
         raw or "",
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_absolute_urls_only,
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
-    ).strip()
+    )
+    # nh3 writes its output itself (quoted attributes, no ">" inside one): these patterns hold.
+    return _IMG_WITHOUT_ALT.sub('<img alt=""', _IMG_WITHOUT_SRC.sub("", cleaned)).strip()
 
 
 def html_to_text(raw: str) -> str:

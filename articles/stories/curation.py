@@ -7,7 +7,7 @@ articles fresh related lists, and cached sidebars are retired.
 
 from django.db import transaction
 
-from articles.models import Article, Story
+from articles.models import Article, Story, StoryRedirect
 from articles.stories import clustering, related
 
 
@@ -23,7 +23,8 @@ def _settle(story_ids, moved_ids) -> None:
 @transaction.atomic
 def merge(chosen: list[Story]) -> Story:
     """One story from several: the biggest (then the oldest) keeps its address, headline and
-    place on the front page; the others' articles join it and the emptied stories go."""
+    place on the front page; the others' articles join it and the emptied stories go. Their
+    addresses (and those of stories merged into them before) redirect to it from now on."""
     target = max(chosen, key=lambda story: (story.article_count, -story.pk))
     others = [story for story in chosen if story.pk != target.pk]
     moved = list(Article.objects.filter(story__in=others).values_list("pk", flat=True))
@@ -35,9 +36,26 @@ def merge(chosen: list[Story]) -> Story:
         target.is_featured = True
         target.featured_order = min(story.featured_order for story in featured)
         target.save(update_fields=["is_featured", "featured_order", "updated_at"])
+    redirect_to(target, others)
     Story.objects.filter(pk__in=[story.pk for story in others]).delete()
     _settle({target.pk}, moved)
     return target
+
+
+def redirect_to(target: Story, absorbed: list[Story]) -> None:
+    """The absorbed stories' addresses, and every address that led to them, now lead to `target`
+    (one hop: chains collapse). Called before the absorbed stories are deleted."""
+    StoryRedirect.objects.filter(story__in=absorbed).update(story=target)
+    for story in absorbed:
+        StoryRedirect.objects.update_or_create(old_slug=story.slug, defaults={"story": target})
+    StoryRedirect.objects.filter(old_slug=target.slug).delete()  # its own address is live again
+
+
+def renamed(story: Story, old_slug: str) -> None:
+    """An editor gave a story another slug: the old address keeps leading to it."""
+    if old_slug and old_slug != story.slug:
+        StoryRedirect.objects.filter(old_slug=story.slug).delete()  # the live story has it now
+        StoryRedirect.objects.update_or_create(old_slug=old_slug, defaults={"story": story})
 
 
 @transaction.atomic

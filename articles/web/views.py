@@ -1,11 +1,12 @@
 """Reader-facing pages. Thin: selectors do the reading, templates the showing."""
 
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from articles import selectors
 from articles.entities import results
-from articles.models import Club, Player, Story
+from articles.models import Club, Player, Story, StoryRedirect
 from articles.stories import related as related_lists
 from articles.web import sidebars
 from articles.web.filters import EntityArticleFilter
@@ -113,6 +114,12 @@ def player_detail(request, slug):
 
 
 def story_detail(request, slug):
-    story = get_object_or_404(Story.objects.select_related("lead_article"), slug=slug)
+    story = Story.objects.select_related("lead_article").filter(slug=slug).first()
+    if story is None:
+        # A story editors merged into another (or renamed) leads to where its articles are now.
+        moved = StoryRedirect.objects.select_related("story").filter(old_slug=slug).first()
+        if moved is None:
+            raise Http404("no such story")
+        return redirect(moved.story, permanent=True)
     context = {"story": story, "coverage": selectors.story_coverage(story), "latest": sidebars.latest()}
     return render(request, "articles/story_detail.html", context)

@@ -314,3 +314,36 @@ def test_frequent_words_are_scored_from_positions_free_postings_exactly_as_whoos
         expected = {hit.docnum: hit.score for hit in searcher.search(query, limit=None)}
         found = Evaluator(searcher).scores(query)
         assert found == pytest.approx(expected, rel=1e-6), text
+
+
+def test_active_filters_are_shown_kept_by_a_new_query_and_removable(client, newsroom):
+    page = client.get("/search/", {"q": "topper", "club": "club-brugge", "source": "sportkrant"}).content.decode()
+    # Each filter shows as a chip that leads to the same search without it.
+    assert "Gefilterd op" in page
+    assert 'href="?q=topper&amp;source=sportkrant"' in page and "Club: Club Brugge" in page
+    assert 'href="?q=topper&amp;club=club-brugge"' in page and "Bron: Sportkrant" in page
+    assert 'href="?q=topper">Alle filters wissen' in page
+    # The search form carries them, so a new query stays within them (and says so).
+    form = page.split('<form class="search-form"', 1)[1].split("</form>", 1)[0]
+    assert '<input type="hidden" name="club" value="club-brugge">' in form
+    assert '<input type="hidden" name="source" value="sportkrant">' in form
+    assert "Een nieuwe zoekopdracht blijft binnen deze filters." in form
+    # The active facet is marked, and its link removes the filter instead of adding it again.
+    facets = page.split('class="sidebar facets"', 1)[1]
+    active = facets.split('<li class="facet-active">', 1)[1].split("</li>", 1)[0]
+    assert 'href="?q=topper&amp;source=sportkrant" aria-current="true"' in active and "Club Brugge" in active
+    assert facets.count("facet-active") == 2  # the club and the source
+    assert "club=club-brugge&amp;club=" not in page
+
+
+def test_dates_player_and_story_filters_show_by_name(client, newsroom):
+    params = {"q": "topper", "player": "hans-vanaken", "story": "topper", "date_from": "2026-11-09"}
+    page = client.get("/search/", params).content.decode()
+    assert "Speler: Hans Vanaken" in page
+    assert "Verhaal: " in page
+    assert "Datum: vanaf 9 november 2026" in page
+    assert 'href="?q=topper&amp;player=hans-vanaken&amp;story=topper" title="Filter verwijderen"' in page
+    # A query the parser cannot read keeps the filters in the form, to be corrected.
+    refused = client.get("/search/", {**params, "q": '"oops'})
+    assert refused.status_code == 400
+    assert '<input type="hidden" name="player" value="hans-vanaken">' in refused.content.decode()

@@ -278,3 +278,64 @@ def test_sitemap_lists_articles_stories_and_clubs(client, world):
     assert article.get_absolute_url() in articles
     assert article.story.get_absolute_url() in client.get("/sitemap-stories.xml").content.decode()
     assert "/clubs/club-brugge/" in client.get("/sitemap-clubs.xml").content.decode()
+
+
+def test_a_merged_storys_address_leads_to_the_story_that_absorbed_it(client, world, admin_client):
+    from articles.models import StoryRedirect
+    from tests.articles.test_admin import run_action
+
+    now = timezone.now()
+    match = land(world["Sportkrant"], MATCH_A, now - timedelta(hours=6))
+    land(world["Doelpunt"], MATCH_B, now - timedelta(hours=5))
+    contract = land(world["De Tribune"], CONTRACT, now - timedelta(hours=4))
+    genk = land(world["De Tribune"], ("KRC Genk wint in Mechelen", "KRC Genk won zondag in Mechelen."), now)
+    big, first, second = (Story.objects.get(pk=a.story_id) for a in (match, contract, genk))
+    assert big.article_count == 2 and len({big.pk, first.pk, second.pk}) == 3
+
+    run_action(admin_client, Story, "merge", [first, second])  # equal size: the older one stays
+    moved = client.get(second.get_absolute_url())
+    assert (moved.status_code, moved["Location"]) == (301, first.get_absolute_url())
+
+    run_action(admin_client, Story, "merge", [big, first])  # and is absorbed in turn
+    for old in (first, second):  # one hop, no chain
+        response = client.get(old.get_absolute_url())
+        assert (response.status_code, response["Location"]) == (301, big.get_absolute_url()), old.slug
+    assert client.get(big.get_absolute_url()).status_code == 200
+    assert set(StoryRedirect.objects.values_list("old_slug", flat=True)) == {first.slug, second.slug}
+    stories = client.get("/sitemap-stories.xml").content.decode()
+    assert big.get_absolute_url() in stories
+    assert first.get_absolute_url() not in stories and second.get_absolute_url() not in stories
+    assert client.get("/stories/nooit-bestaan/").status_code == 404
+
+
+def test_a_story_renamed_in_the_admin_keeps_its_old_address(client, world, admin_client):
+    match = land(world["Sportkrant"], MATCH_A, timezone.now())
+    story = Story.objects.get(pk=match.story_id)
+    old_url = story.get_absolute_url()
+    form = {"headline": "", "slug": "de-topper", "lead_article": match.pk, "featured_order": 0}
+    form.update({"articles-TOTAL_FORMS": 0, "articles-INITIAL_FORMS": 0})
+    assert admin_client.post(f"/admin/articles/story/{story.pk}/change/", form).status_code == 302
+    response = client.get(old_url)
+    assert (response.status_code, response["Location"]) == (301, "/stories/de-topper/")
+    assert client.get("/stories/de-topper/").status_code == 200
+
+
+@pytest.mark.parametrize(("model", "action"), [(Story, "feature"), (Article, "feature_story")])
+def test_a_story_featured_in_the_admin_shows_on_the_cached_home_page(client, world, admin_client, model, action):
+    from tests.articles.test_admin import run_action
+
+    now = timezone.now()
+    match = land(world["Sportkrant"], MATCH_A, now - timedelta(hours=5))
+    land(world["De Tribune"], CONTRACT, now)
+    assert not client.get("/").context["featured"]  # the home page's story lists are now cached
+    run_action(admin_client, model, action, [match.story if model is Story else match])
+    html = client.get("/").content.decode()
+    assert 'id="featured-title"' in html
+    assert html.index(MATCH_A[0]) < html.index("Laatste verhalen")
+
+
+def test_the_stories_changelist_labels_its_editable_fields(admin_client, world):
+    match = land(world["Sportkrant"], MATCH_A, timezone.now())
+    html = admin_client.get("/admin/articles/story/").content.decode()
+    for label in ("Uitgelicht", "Volgorde", "Vergrendeld"):
+        assert f'aria-label="{label}: {match.title}"' in html, label

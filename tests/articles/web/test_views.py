@@ -57,3 +57,33 @@ def test_club_player_and_club_list_pages(client, demo, django_assert_max_num_que
             response = client.get(url)
         assert response.status_code == 200, url
     assert "Jupiler Pro League" in client.get("/clubs/").content.decode()
+
+
+def test_pages_name_the_site_icon_and_favicon_ico_leads_to_it(client):
+    page = client.get("/").content.decode()
+    assert '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in page
+    response = client.get("/favicon.ico")  # asked for by browsers on pages that name no icon (the admin's)
+    assert (response.status_code, response["Location"]) == (302, "/static/img/favicon.svg")
+    icon = client.get("/static/img/favicon.svg")
+    assert icon.status_code == 200 and b"<svg" in b"".join(icon.streaming_content)
+
+
+def test_article_html_keeps_absolute_https_images_with_a_text_alternative_and_absolute_links(client):
+    from articles.ingest.store import store_article
+    from tests.factories import SourceFactory
+
+    html = (
+        "<p>Genk wint.</p>"
+        '<img src="x" onerror="alert(1)">'  # relative: it would point into this site
+        '<img src="http://foto.example/a.jpg">'  # http: refused by the pages' CSP anyway
+        '<img src="https://foto.example/b.jpg">'  # no alt: an unnamed image to a screen reader
+        '<p><a href="/elders">relatief</a> <a href="">leeg</a> <a href="https://bron.example/x">bron</a></p>'
+    )
+    result = store_article(SourceFactory(), url="https://bron.example/genk", title="Genk wint", body_html=html)
+    stored = result.article.body_html
+    assert '<img alt="" src="https://foto.example/b.jpg">' in stored
+    assert stored.count("<img") == 1
+    assert 'href="/elders"' not in stored and 'href=""' not in stored
+    assert 'href="https://bron.example/x"' in stored
+    page = client.get(result.article.get_absolute_url()).content.decode()
+    assert '<img alt="" src="https://foto.example/b.jpg">' in page

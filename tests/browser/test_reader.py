@@ -1,0 +1,153 @@
+"""A reader in a real browser: home page, club, article and its teasers, search with facets,
+the keyboard alone, a phone's width. Every page: no console error, no failed request (the
+favicon included), no request to another host, no serious accessibility violation."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.harness import no_horizontal_scroll
+
+pytestmark = [pytest.mark.once]
+
+
+def test_a_reader_goes_from_the_home_page_to_a_club_an_article_and_its_teasers(demo_site, new_page):
+    page, watch = new_page(demo_site, "reader")
+    page.goto(demo_site.url + "/")
+    expect(page.get_by_role("heading", name="Laatste verhalen")).to_be_visible()
+    watch.check("home")
+
+    page.locator("a.chip-club", has_text="Club Brugge").first.click()
+    expect(page).to_have_url(demo_site.url + "/clubs/club-brugge/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Club Brugge")
+    watch.check("club")
+
+    page.locator("main .teasers .teaser-title a").first.click()
+    expect(page).to_have_url(re.compile(r"/articles/\d+/[\w-]+/$"))
+    watch.check("article")
+
+    # "LEES OOK" after the first paragraph, then a "Meest recent" and a "Gerelateerd" teaser.
+    for step, link in [
+        ("lees-ook", page.locator(".article-body .read-also a")),
+        ("meest-recent", page.locator('section[aria-labelledby="latest-title"] .teaser-title a')),
+        ("gerelateerd", page.locator('section[aria-labelledby="related-title"] .teaser-title a')),
+    ]:
+        link = link.first
+        expect(link).to_be_visible()
+        title, href = link.inner_text(), link.get_attribute("href")
+        link.click()
+        expect(page).to_have_url(demo_site.url + href)
+        expect(page.get_by_role("heading", level=1)).to_have_text(title)
+        watch.check(step)
+
+
+def results(page) -> int:
+    return int(re.match(r"\d+", page.locator(".result-count").inner_text()).group())
+
+
+def test_a_reader_searches_narrows_with_a_facet_and_removes_it(demo_site, new_page):
+    page, watch = new_page(demo_site, "search")
+    page.goto(demo_site.url + "/")
+    page.get_by_role("searchbox", name="Zoeken in het nieuws").fill("Anderlecht")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(demo_site.url + "/search/?q=Anderlecht")
+    everything = results(page)
+    assert everything > 1
+    expect(page.locator(".active-filters")).to_have_count(0)
+    watch.check("results")
+
+    facets = page.get_by_role("complementary", name="Verfijnen")
+    facets.get_by_role("link", name="Club Brugge", exact=True).click()
+    expect(page).to_have_url(demo_site.url + "/search/?q=Anderlecht&club=club-brugge")
+    chip = page.locator(".active-filters").get_by_role("link", name="Filter verwijderen: Club: Club Brugge")
+    expect(chip).to_be_visible()
+    expect(facets.locator('a[aria-current="true"]')).to_contain_text("Club Brugge")
+    narrowed = results(page)
+    assert 0 < narrowed < everything
+    watch.check("facet")
+
+    # A new query typed in the page's form keeps the filter, and the page says so.
+    query = page.get_by_role("searchbox", name="Zoekopdracht")
+    query.fill("topper")
+    query.press("Enter")
+    expect(page).to_have_url(re.compile(r"\?q=topper&.*club=club-brugge"))
+    expect(chip).to_be_visible()
+    expect(page.locator(".active-filters")).to_contain_text("Een nieuwe zoekopdracht blijft binnen deze filters.")
+    watch.check("new-query")
+
+    chip.click()
+    expect(page).to_have_url(re.compile(r"\?q=topper[^&]*(&date_from=&date_to=&sort=relevance)?$"))
+    expect(page.locator(".active-filters")).to_have_count(0)
+    expect(facets.locator('a[aria-current="true"]')).to_have_count(0)
+    watch.check("filter-removed")
+
+
+FOCUSED = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+  return {tag: el.tagName, href: el.getAttribute('href') || '', text: el.innerText || '',
+          visible: el !== document.body && (outline || style.boxShadow !== 'none')};
+}"""
+
+
+def tab_to(page, matches, limit=250) -> dict:
+    """Press Tab until the focused element satisfies `matches` (its tag, href and text), checking
+    on the way that every focused element shows it has the focus (an outline or a shadow)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        assert focused["visible"], f"no visible focus on {focused}"
+        if matches(focused):
+            return focused
+    raise AssertionError(f"no element found by Tab in {limit} presses on {page.url}")
+
+
+def test_a_reader_pages_with_the_keyboard_alone(demo_site, new_page):
+    page, watch = new_page(demo_site, "keyboard")
+    page.goto(demo_site.url + "/")
+    watch.check("home")
+
+    # The first Tab reaches the skip link, which shows itself; Enter goes to the content.
+    skip = tab_to(page, lambda el: True, limit=1)
+    assert skip["text"] == "Naar de inhoud"
+    box = page.locator(".skip-link").bounding_box()
+    assert box["x"] >= 0 and box["y"] >= 0
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+    tab_to(page, lambda el: el["href"] == "?page=2")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(demo_site.url + "/?page=2")
+    watch.check("home-page-2")
+
+    story = tab_to(page, lambda el: re.match(r"/(articles|stories)/", el["href"]) and el["text"])
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(demo_site.url + story["href"])
+    expect(page.get_by_role("heading", level=1)).to_have_text(story["text"])
+    watch.check("followed")
+
+    # Back on the first page by the pagination's "Vorige" link.
+    page.goto(demo_site.url + "/?page=2")
+    tab_to(page, lambda el: el["href"] == "?page=1")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(demo_site.url + "/?page=1")
+    watch.check("home-page-1")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/clubs/", "/clubs/club-brugge/", "/players/hans-vanaken/", "/search/?q=Brugge&club=club-brugge", "article"],
+)
+def test_the_site_at_390_px_wide(demo_site, new_page, path):
+    page, watch = new_page(demo_site, "mobile", viewport={"width": 390, "height": 844})
+    if path == "article":
+        page.goto(demo_site.url + "/clubs/club-brugge/")
+        page.locator("main .teasers .teaser-title a").first.click()
+        expect(page).to_have_url(re.compile(r"/articles/"))
+    else:
+        page.goto(demo_site.url + path)
+    scroll_width, viewport_width = no_horizontal_scroll(page)
+    assert scroll_width <= viewport_width, f"{page.url}: {scroll_width}px wide in a {viewport_width}px viewport"
+    watch.check(path.split("?")[0].strip("/").replace("/", "-") or "home")
