@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The second test run uses this PostgreSQL database (its test copy is created and dropped).
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install setup run test lint format clean browser bench bench-ingest bench-search bench-link bench-site bench-archive
+.PHONY: install setup run test lint format clean browser bench bench-ingest bench-search bench-link bench-site bench-archive bench-load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -91,3 +91,27 @@ bench-search: bench-archive
 
 bench-site: bench-archive
 	$(ARCHIVE) $(BIN)/python manage.py bench_site | tee var/bench-archive/site.json
+
+# bench-load: the site as the README's production section runs it (`gunicorn newsdesk.wsgi` with
+# gunicorn.conf.py, DJANGO_DEBUG=0, a Redis cache of its own, collected static files), 50 locust
+# clients without think time for BENCH_LOAD_SECONDS on the 100,000-article archive above (built
+# or topped up by bench_site, one request a page), then the same on a PostgreSQL copy of it
+# (made once from the SQLite archive, ids and all, and kept; the archive's index serves both).
+# Rate limits for search and the API are off: all clients are 127.0.0.1. Figures in var/bench-load/.
+BENCH_LOAD_SECONDS ?= 60
+BENCH_LOAD_PG_DB ?= newsdesk_bench_load
+BENCH_LOAD_PG_URL := postgres://postgres@127.0.0.1:5432/$(BENCH_LOAD_PG_DB)
+BENCH_LOAD = NEWSDESK_INDEX_DIR=$(CURDIR)/var/bench-archive/index DJANGO_STATIC_ROOT=$(CURDIR)/var/bench-load/static
+bench-load: bench-archive
+	mkdir -p var/bench-load
+	$(ARCHIVE) $(BIN)/python manage.py bench_site --requests 1 > var/bench-load/archive.json
+	$(BENCH_LOAD) DJANGO_DEBUG=0 DJANGO_SECRET_KEY=bench-load-static-only-$$(date +%s)-xxxxxxxxxxxxxxxxxxxxxxxxxxxx \
+		$(BIN)/python manage.py collectstatic --noinput -v0
+	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$(BENCH_LOAD_PG_DB)'" | grep -q 1 \
+		|| psql -h 127.0.0.1 -U postgres -q -c "CREATE DATABASE $(BENCH_LOAD_PG_DB)"
+	DATABASE_URL=$(BENCH_LOAD_PG_URL) $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_LOAD_PG_URL) $(BENCH_LOAD) $(BIN)/python manage.py bench_load --prepare-only \
+		--label postgresql --copy-from $(CURDIR)/var/bench-archive/db.sqlite3
+	$(ARCHIVE) $(BENCH_LOAD) $(BIN)/python manage.py bench_load --label sqlite --seconds $(BENCH_LOAD_SECONDS)
+	DATABASE_URL=$(BENCH_LOAD_PG_URL) $(BENCH_LOAD) $(BIN)/python manage.py bench_load --label postgresql \
+		--seconds $(BENCH_LOAD_SECONDS)

