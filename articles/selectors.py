@@ -9,7 +9,8 @@ from articles.models import Article, ArticleClub, ArticlePlayer, Club, LinkState
 def linked_clubs() -> Prefetch:
     """An article's linked clubs as `linked_clubs`, with only what a chip shows.
 
-    Most mentioned first: the chips lead with it, and "Meer over <club>" is about it."""
+    The database cannot order by the number of mentions (a JSON list): main_club() and
+    clubs_by_weight() put the club the article is about first."""
     links = (
         ArticleClub.objects.filter(state=LinkState.LINKED)
         .select_related("club")
@@ -66,6 +67,25 @@ def related_lookup(articles) -> dict[int, dict]:
     ids = {pk for article in articles for pk in article.related_ids}
     found = Article.objects.only("url", "title").published_among(ids)
     return {article.pk: {"id": article.pk, "url": article.url, "title": article.title} for article in found}
+
+
+def _weight(link) -> tuple:
+    """Named in the title first, then the most mentioned, then the first mentioned."""
+    mentions = link.mentions or []
+    in_title = any(mention.get("field") == "title" for mention in mentions)
+    first = min((mention.get("start", 0) for mention in mentions if mention.get("field") != "title"), default=10**9)
+    return (not in_title, -len(mentions), first, link.club.name)
+
+
+def clubs_by_weight(article: Article) -> list:
+    """The article's linked club links (prefetched as `linked_clubs`), the club it is about first."""
+    return sorted(getattr(article, "linked_clubs", []), key=_weight)
+
+
+def main_club(article: Article) -> Club | None:
+    """The club an article is most about: "Meer over <club>" beside it."""
+    links = clubs_by_weight(article)
+    return links[0].club if links else None
 
 
 def clubs_with_counts() -> QuerySet[Club]:

@@ -87,18 +87,28 @@ def cached(name: str, build):
     return teasers
 
 
-def latest(exclude: int | None = None) -> list[Teaser]:
-    """The newest articles; the page's own article left out."""
-    teasers = cached("latest", lambda: _teasers(Article.objects.published()[: LATEST + 1]))
-    return [t for t in teasers if t.pk != exclude][:LATEST]
+# Teasers kept beyond a list's length, so that leaving out what the page already shows (the
+# home page's story cards, an article's "Gerelateerd") still fills it.
+SPARE = 25
 
 
-def about_club(club_id: int, exclude: int | None = None) -> list[Teaser]:
+def _without(teasers, exclude) -> list[Teaser]:
+    excluded = {exclude} if isinstance(exclude, int) else set(exclude or ())
+    return [t for t in teasers if t.pk not in excluded]
+
+
+def latest(exclude=None) -> list[Teaser]:
+    """The newest articles; those the page already shows (an id or ids) left out."""
+    teasers = cached("latest", lambda: _teasers(Article.objects.published()[: LATEST + SPARE]))
+    return _without(teasers, exclude)[:LATEST]
+
+
+def about_club(club_id: int, exclude=None) -> list[Teaser]:
     def build():
         linked = Article.objects.published().filter(club_links__club_id=club_id, club_links__state=LinkState.LINKED)
-        return _teasers(linked[: ABOUT_CLUB + 1])
+        return _teasers(linked[: ABOUT_CLUB + SPARE])
 
-    return [t for t in cached(f"club:{club_id}", build) if t.pk != exclude][:ABOUT_CLUB]
+    return _without(cached(f"club:{club_id}", build), exclude)[:ABOUT_CLUB]
 
 
 def related(article: Article) -> list[Teaser]:

@@ -31,7 +31,17 @@ def home(request):
     same generation number ({% cache %}); a cached home page reads no rows at all."""
     page = _page(request, selectors.latest_stories(), "home")
     featured = selectors.featured_stories()[:FEATURED] if page.number == 1 else []
-    context = {"featured": featured, "page": page, "latest": sidebars.latest(), "generation": sidebars.generation()}
+    # "Meest recent" leaves out the articles the story cards beside it already lead with.
+    leads = sidebars.cached(
+        f"home-leads:{page.number}",
+        lambda: [story.lead_article_id for story in [*featured, *page.object_list]],
+    )
+    context = {
+        "featured": featured,
+        "page": page,
+        "latest": sidebars.latest(exclude=leads),
+        "generation": sidebars.generation(),
+    }
     return render(request, "articles/home.html", context)
 
 
@@ -46,7 +56,9 @@ def article_detail(request, pk, slug):
     if slug != article.slug:
         return redirect(article, permanent=True)
     related = sidebars.related(article)[: related_lists.LIMIT]
-    club = article.linked_clubs[0].club if article.linked_clubs else None
+    article.linked_clubs = selectors.clubs_by_weight(article)  # the chips lead with the club it is about
+    club = selectors.main_club(article)
+    shown = {article.pk, *(teaser.pk for teaser in related)}
     body_head, body_tail = _after_first_paragraph(article.body_html)
     context = {
         "article": article,
@@ -56,7 +68,7 @@ def article_detail(request, pk, slug):
         "related": related,
         "latest": sidebars.latest(exclude=article.pk),
         "club": club,
-        "about_club": sidebars.about_club(club.pk, exclude=article.pk) if club else [],
+        "about_club": sidebars.about_club(club.pk, exclude=shown) if club else [],
         "generation": sidebars.generation(),  # the sidebars' rendering is cached under it too
     }
     return render(request, "articles/article_detail.html", context)
