@@ -17,7 +17,7 @@ from collections import Counter
 from django.db import connection, transaction
 
 from search import pg_text
-from search.analysis import edit_distance, fold, terms
+from search.analysis import STOP_WORDS, TOKENS, edit_distance, fold, terms
 from search.base import Hit, IndexUnavailable, Page, SearchBackend
 
 KEY_TERMS = 12  # words of an article that more-like-this looks for
@@ -263,8 +263,6 @@ def _row(document: dict) -> tuple:
 def title_words(title: str) -> list[str]:
     """The title's whole words for suggestions, as Whoosh's spelling field holds them: folded,
     lower case, no stop words, three letters or more."""
-    from search.analysis import STOP_WORDS, TOKENS
-
     words = (fold(token.lower()) for token in TOKENS.findall(title))
     return [word for word in words if len(word) >= 3 and word not in STOP_WORDS and word.isalpha()]
 

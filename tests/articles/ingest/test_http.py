@@ -188,41 +188,47 @@ def test_registering_a_feed_refuses_what_a_fetch_would(url):
     assert http.registration_problem("https://nog-niet-bekend.example/rss") is None
 
 
-class _Dribbler:
-    """A server on loopback that answers one byte at a time, `every` seconds apart: its status
-    line and headers (`slow_headers`), or a complete header and then the body."""
+class _RawServer:
+    """A server on loopback that reads each request and answers it with `answer(connection)`,
+    one connection at a time; a client hanging up mid-answer is what the tests want."""
 
-    def __init__(self, slow_headers: bool, every: float = 0.1):
-        import socket
-        import threading
-
+    def __init__(self):
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
-        self.slow_headers, self.every = slow_headers, every
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self):
-        import time
-
         while True:
             try:
                 connection, _ = self.listener.accept()
             except OSError:
                 return
-            with connection:
+            with connection, contextlib.suppress(OSError):
                 connection.recv(65536)
-                head = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 100000\r\n\r\n"
-                if not self.slow_headers:
-                    connection.sendall(head)
-                try:
-                    for byte in head if self.slow_headers else b"<" * 100000:
-                        connection.sendall(bytes([byte]))
-                        time.sleep(self.every)
-                except OSError:
-                    pass  # the client hung up: what it must do
+                self.answer(connection)
+
+    def answer(self, connection):
+        raise NotImplementedError
 
     def close(self):
         self.listener.close()
+
+
+class _Dribbler(_RawServer):
+    """Answers one byte at a time, `every` seconds apart: its status line and headers
+    (`slow_headers`), or a complete header and then the body."""
+
+    def __init__(self, slow_headers: bool, every: float = 0.1):
+        self.slow_headers, self.every = slow_headers, every
+        super().__init__()
+
+    def answer(self, connection):
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 100000\r\n\r\n"
+        if not self.slow_headers:
+            connection.sendall(head)
+        for byte in head if self.slow_headers else b"<" * 100000:
+            connection.sendall(bytes([byte]))
+            time.sleep(self.every)
 
 
 @pytest.mark.parametrize("slow_headers", [True, False], ids=["headers", "body"])
@@ -230,7 +236,6 @@ def test_a_server_sending_a_byte_at_a_time_is_cut_off_at_the_deadline(settings, 
     """Each byte comes well within the read timeout, so only a deadline on the whole request
     stops it: the fetch fails with a network error at TOTAL_TIMEOUT, not when the server is done
     (100,000 bytes at ten a second: almost three hours)."""
-    import time
 
     settings.NEWSDESK_ALLOW_PRIVATE_FETCH = True
     monkeypatch.setattr(http, "TOTAL_TIMEOUT", 1.5)
@@ -306,34 +311,16 @@ def test_inward_addresses_in_any_spelling_are_refused_without_a_connection(setti
         recorder.close()
 
 
-class _Endless:
-    """A server that answers with a feed that never ends (no length, the connection stays open)."""
+class _Endless(_RawServer):
+    """Answers with a feed that never ends (no length, the connection stays open)."""
 
-    def __init__(self):
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
+    def answer(self, connection):
+        connection.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nConnection: close\r\n\r\n"
+            b'<?xml version="1.0"?><rss version="2.0"><channel><title>Eindeloos</title>'
+        )
         while True:
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:
-                return
-            with connection:
-                connection.recv(65536)
-                connection.sendall(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nConnection: close\r\n\r\n"
-                    b'<?xml version="1.0"?><rss version="2.0"><channel><title>Eindeloos</title>'
-                )
-                try:
-                    while True:
-                        connection.sendall(b"<item><title>Nog een</title></item>" * 1000)
-                except OSError:
-                    pass  # the client hung up at its limit: what it must do
-
-    def close(self):
-        self.listener.close()
+            connection.sendall(b"<item><title>Nog een</title></item>" * 1000)
 
 
 @pytest.mark.django_db
