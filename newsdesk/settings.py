@@ -288,12 +288,17 @@ LOGGING = {
 
 # --- Page cache (bench-load) ---
 # Whole anonymous GET pages kept in the shared cache for this many seconds (newsdesk/pagecache.py;
-# 0: off). A new article or an editor's change reaches cached pages within it; logged-in
-# editors never get a cached page. On by default only with REDIS_URL: one cache that every
-# gunicorn worker shares; without it (development) pages are always fresh.
-NEWSDESK_PAGE_CACHE_SECONDS = env_int("NEWSDESK_PAGE_CACHE_SECONDS", 30 if REDIS_URL else 0)
-if NEWSDESK_PAGE_CACHE_SECONDS < 0:
-    raise ImproperlyConfigured("NEWSDESK_PAGE_CACHE_SECONDS must be 0 (off) or more")
+# 0: off): a new article reaches cached lists within it. Article pages, which change only when
+# editors act, are kept NEWSDESK_PAGE_CACHE_ARTICLE_SECONDS. An editor's save or action in the
+# admin retires every cached page at once; logged-in editors never get a cached page. On by
+# default only with REDIS_URL: one cache that every gunicorn worker shares; without it
+# (development) pages are always fresh.
+NEWSDESK_PAGE_CACHE_SECONDS = env_int("NEWSDESK_PAGE_CACHE_SECONDS", 60 if REDIS_URL else 0)
+NEWSDESK_PAGE_CACHE_ARTICLE_SECONDS = env_int("NEWSDESK_PAGE_CACHE_ARTICLE_SECONDS", 300)
+if NEWSDESK_PAGE_CACHE_SECONDS < 0 or NEWSDESK_PAGE_CACHE_ARTICLE_SECONDS < 0:
+    raise ImproperlyConfigured(
+        "NEWSDESK_PAGE_CACHE_SECONDS and NEWSDESK_PAGE_CACHE_ARTICLE_SECONDS must be 0 (off) or more"
+    )
 NEWSDESK_PAGE_CACHE_SKIP = ["/admin/", "/healthz"]
 # After the rate limits (a refused client stops there), before sessions and CSRF (the page
 # cache must see the cookies and Vary headers they add).

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from articles import selectors
-from articles.models import Article, Club, Player
+from articles.models import Club, Player
 from search import language
 from search.analysis import TOKENS, edit_distance, fold, normalize_word, stem
 from search.backend import get_backend
@@ -157,7 +157,7 @@ class SearchResults:
         if stop <= offset:
             return []
         page = self._fetch(offset, stop - offset, with_facets=False)
-        chosen = selectors.with_relations(Article.objects).published_among(hit.id for hit in page.hits)
+        chosen = selectors.search_results(hit.id for hit in page.hits)
         articles = {article.pk: article for article in chosen}
         return [
             Result(articles[hit.id], hit.score, snippet(articles[hit.id].body, self.terms, articles[hit.id].teaser))

@@ -1,8 +1,10 @@
 """Reader-facing pages. Thin: selectors do the reading, templates the showing."""
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
 
 from articles import selectors
 from articles.entities import results
@@ -71,7 +73,12 @@ def article_detail(request, pk, slug):
         "about_club": sidebars.about_club(club.pk, exclude=shown) if club else [],
         "generation": sidebars.generation(),  # the sidebars' rendering is cached under it too
     }
-    return render(request, "articles/article_detail.html", context)
+    response = render(request, "articles/article_detail.html", context)
+    if settings.NEWSDESK_PAGE_CACHE_SECONDS and settings.NEWSDESK_PAGE_CACHE_ARTICLE_SECONDS:
+        # How long shared caches (newsdesk.pagecache) may keep it: its text changes only when
+        # editors act, and that purges them; only its sidebars age meanwhile.
+        patch_cache_control(response, s_maxage=settings.NEWSDESK_PAGE_CACHE_ARTICLE_SECONDS)
+    return response
 
 
 def club_list(request):

@@ -142,3 +142,36 @@ def test_errors_and_posts_are_not_cached(db):
     Client().get("/bestaat-niet/")
     assert "X-Page-Cache" not in Client().get("/bestaat-niet/")
     assert "X-Page-Cache" not in Client().post("/")
+
+
+def test_article_pages_are_kept_longer_than_lists(settings, article):
+    """Lists expire after NEWSDESK_PAGE_CACHE_SECONDS, an article's page (which only editors
+    change) after NEWSDESK_PAGE_CACHE_ARTICLE_SECONDS, as its s-maxage tells shared caches."""
+    import time
+
+    settings.NEWSDESK_PAGE_CACHE_SECONDS = 1
+    settings.NEWSDESK_PAGE_CACHE_ARTICLE_SECONDS = 300
+    url = article.get_absolute_url()
+    first = Client().get(url)
+    assert "s-maxage=300" in first["Cache-Control"]
+    assert "s-maxage" not in Client().get("/").get("Cache-Control", "")
+    time.sleep(1.2)
+    _retitle(article, "Genk verliest de topper")
+    assert Client().get(url)["X-Page-Cache"] == "hit"
+    assert Client().get("/")["X-Page-Cache"] == "miss"  # computed again (its lists are cached apart)
+
+
+def test_an_editors_change_in_the_admin_reaches_readers_at_once(article):
+    url = article.get_absolute_url()
+    assert Client().get(url)["X-Page-Cache"] == "miss"
+    assert Client().get(url)["X-Page-Cache"] == "hit"
+
+    editor = Client()
+    editor.force_login(User.objects.create_user("redacteur", is_staff=True, is_superuser=True))
+    login = Client().post("/admin/login/", {"username": "redacteur", "password": "fout"})
+    assert login.status_code == 200
+    assert Client().get(url)["X-Page-Cache"] == "hit"  # a login attempt changes nothing
+
+    hidden = editor.post("/admin/articles/article/", {"action": "hide", "_selected_action": [article.pk]})
+    assert hidden.status_code == 302
+    assert Client().get(url).status_code == 404  # not the stored page of a hidden article

@@ -6,7 +6,9 @@ PostgreSQL copy of the same archive (`--copy-from`, made once and kept). Steps: 
 from this database, start `gunicorn newsdesk.wsgi` in the project folder with the production
 environment (DJANGO_DEBUG=0, a Redis cache of its own, emptied first, rate limits for search and
 the API off: all clients are 127.0.0.1), wait until it answers, run
-articles/bench/locustfile.py for --seconds, stop gunicorn, print the figures per page type.
+articles/bench/locustfile.py for --warmup seconds (a site that has served readers for a while:
+its page cache holds what they asked for lately; figures kept apart) and then --seconds
+(measured), stop gunicorn, print the figures per page type.
 
 It does not import articles.bench (only the older bench commands may): the locustfile is a
 file that locust runs in its own process.
@@ -66,7 +68,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--label", default=connection.vendor, help="name of this run (file names, table)")
         parser.add_argument("--users", type=int, default=50)
-        parser.add_argument("--seconds", type=int, default=60)
+        parser.add_argument("--seconds", type=int, default=60, help="measured time")
+        parser.add_argument(
+            "--warmup", type=int, default=60, help="seconds of the same load first, counted apart (0: a cold start)"
+        )
         parser.add_argument("--out", default=str(Path(settings.BASE_DIR) / "var" / "bench-load"))
         parser.add_argument("--redis-db", type=int, default=13, help="Redis database of the site's cache (emptied)")
         parser.add_argument(
@@ -74,7 +79,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--prepare-only", action="store_true", help="copy and sample, do not run")
 
-    def handle(self, *args, label, users, seconds, out, redis_db, copy_from, prepare_only, **options):
+    def handle(self, *args, label, users, seconds, warmup, out, redis_db, copy_from, prepare_only, **options):
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         if copy_from:
@@ -88,7 +93,7 @@ class Command(BaseCommand):
             return
         result = out / f"{label}-result.json"
         result.unlink(missing_ok=True)
-        figures = self._run(label, users, seconds, out, redis_db, urls, result)
+        figures = self._run(label, users, seconds, warmup, out, redis_db, urls, result)
         (out / f"{label}.json").write_text(json.dumps(figures, indent=2))
         self.stdout.write(table(label, figures))
 
@@ -134,7 +139,7 @@ class Command(BaseCommand):
 
     # --- the run ------------------------------------------------------------------------------
 
-    def _run(self, label, users, seconds, out, redis_db, urls: Path, result: Path) -> dict:
+    def _run(self, label, users, seconds, warmup, out, redis_db, urls: Path, result: Path) -> dict:
         port = _free_port()
         redis_url = f"redis://127.0.0.1:6379/{redis_db}"
         _flush(redis_db)
@@ -165,10 +170,10 @@ class Command(BaseCommand):
             children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             locust = subprocess.run(  # noqa: S603
                 [str(bin_dir / "locust"), "-f", str(LOCUSTFILE), "--headless", "--users", str(users),
-                 "--spawn-rate", str(users), "--run-time", f"{seconds}s", "--host", base,
+                 "--spawn-rate", str(users), "--run-time", f"{warmup + seconds}s", "--host", base,
                  "--csv", str(out / label), "--only-summary", "--loglevel", "WARNING"],
                 env={**os.environ, "BENCH_LOAD_URLS": str(urls), "BENCH_LOAD_HOST": HOST,
-                     "BENCH_LOAD_RESULT": str(result)},
+                     "BENCH_LOAD_RESULT": str(result), "BENCH_LOAD_WARMUP": str(warmup)},
                 cwd=settings.BASE_DIR, capture_output=True, text=True,
             )  # fmt: skip
             children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -187,20 +192,22 @@ class Command(BaseCommand):
         locust_cpu = (children_after.ru_utime + children_after.ru_stime) - (
             children_before.ru_utime + children_before.ru_stime
         )
-        busy = _busy(machine_after) - _busy(machine_before)
+        locust_seconds = figures["seconds"] + figures.get("warmup", {}).get("seconds", 0)
+        busy = _busy(machine_after) - _busy(machine_before)  # warm-up included
         total = sum(machine_after) - sum(machine_before)
-        wall = figures["seconds"]
         figures["config"] = {
             "database": connection.vendor,
             "gunicorn_workers": len(workers),
             "gunicorn_worker_class": _worker_class(out / f"{label}-gunicorn.log"),
             "users": users,
-            "page_cache_seconds": int(os.environ.get("NEWSDESK_PAGE_CACHE_SECONDS") or 30),
+            "page_cache_seconds": int(os.environ.get("NEWSDESK_PAGE_CACHE_SECONDS") or 60),
+            "article_page_cache_seconds": int(os.environ.get("NEWSDESK_PAGE_CACHE_ARTICLE_SECONDS") or 300),
+            "warmup_seconds": warmup,
             "articles": Article.objects.published().count(),
         }
         figures["cpu"] = {
             "cores": psutil.cpu_count(),
-            "locust_share_of_one_core": round(locust_cpu / wall, 2),
+            "locust_share_of_one_core": round(locust_cpu / locust_seconds, 2),
             "machine_busy_share": round(busy / total, 2) if total else None,
         }
         return figures
@@ -288,12 +295,15 @@ def table(label: str, figures: dict) -> str:
     lines = [
         f"\n{label}: {config['database']}, {config['articles']} articles, gunicorn {config['gunicorn_workers']} "
         f"{config['gunicorn_worker_class']} workers, {config['users']} clients, {figures['seconds']} s, "
-        f"page cache {config['page_cache_seconds']} s; locust used {cpu['locust_share_of_one_core']:.0%} of a core, "
+        f"page cache {config['page_cache_seconds']} s (articles {config['article_page_cache_seconds']} s), "
+        f"after {config['warmup_seconds']} s of warm-up; locust used {cpu['locust_share_of_one_core']:.0%} of a core, "
         f"the machine was {cpu['machine_busy_share']:.0%} busy ({cpu['cores']} cores)",
         f"{'page':<10}{'requests':>10}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'5xx':>6}"
         f"{'cached':>8}",
     ]
     rows = [*figures["pages"].items(), ("overall", figures["overall"])]
+    if "warmup" in figures:
+        rows.append(("warm-up", figures["warmup"]["overall"]))
     for name, row in rows:
         cached = row["cache_hits"] / row["requests"] if row["requests"] else 0
         lines.append(
