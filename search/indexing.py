@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 BATCH = 2000
 PARALLEL_FROM = 20_000  # articles from which a rebuild writes with several processes
 FREQUENT_SHARE = 0.02  # a word in this share of the articles or more is "frequent" (see frequent_words)
+COMMON_SHARE = 0.2  # and in this share "common": paired with any neighbour (search.analysis.PairTokenizer)
 MIN_SAMPLE = 1000
 REQUEST_KEY = "newsdesk:index-requested"
 
@@ -131,7 +132,9 @@ def rebuild(progress=None, chunk: int = 1000) -> int:
     if backend.name == "postgres":
         return _rebuild_in_database(backend, progress, chunk)
     started = timezone.now()
-    generation = backend.new_generation(frequent_words())
+    shares = frequent_words()
+    common = frozenset(word for word, share in shares.items() if share >= COMMON_SHARE)
+    generation = backend.new_generation(frozenset(shares), common)
     ids = list(selectors.published_articles().order_by("pk").values_list("pk", flat=True))
     limit = settings.NEWSDESK_INDEX_WRITER_MB
     ix = backend.open_index(generation)
@@ -273,20 +276,21 @@ def _write_part(n, ix, ids, limit, chunk, written, results) -> None:
         connections.close_all()
 
 
-def frequent_words(sample: int = 5000, share: float = FREQUENT_SHARE) -> frozenset[str]:
-    """Words in at least `share` of the articles, judged on an even sample of them: the words
-    whose phrases the index keeps as word pairs (search.analysis.PairTokenizer) and whose
-    postings it keeps again without positions for scoring (search.schema.WordCounts). A small
-    archive has none; its short posting lists are read from `text` alone, cheaply."""
+def frequent_words(sample: int = 5000, share: float = FREQUENT_SHARE) -> dict[str, float]:
+    """Words in at least `share` of the articles, with the share of the articles they are in,
+    judged on an even sample of them: the words whose phrases the index keeps as word pairs
+    (search.analysis.PairTokenizer) and whose postings it keeps again without positions for
+    scoring (search.schema.WordCounts). A small archive has none; its short posting lists are
+    read from `text` alone, cheaply."""
     ids = list(selectors.published_articles().order_by("pk").values_list("pk", flat=True))
     if len(ids) < MIN_SAMPLE:
-        return frozenset()
+        return {}
     picked = ids[:: max(len(ids) // sample, 1)]
     counts = Counter()
     for start in range(0, len(picked), 1000):
         for title, body in Article.objects.filter(pk__in=picked[start : start + 1000]).values_list("title", "body"):
             counts.update(set(terms(f"{title} {body}")))
-    return frozenset(word for word, count in counts.items() if count >= share * len(picked))
+    return {word: count / len(picked) for word, count in counts.items() if count >= share * len(picked)}
 
 
 @dataclass

@@ -108,9 +108,9 @@ class Evaluator:
     def _words_in_place(self, query: WordsInPlace, within) -> dict[int, float]:
         """A phrase: from the index's word pairs when it has them for all the phrase's words,
         else the documents with all its words, kept where their positions line up."""
-        frequent = getattr(self.schema["pairs"].analyzer, "frequent", ()) if "pairs" in self.schema else ()
+        pairs_field = self.schema["pairs"].analyzer if "pairs" in self.schema else None
         words_at = query.words_at
-        if all(word in frequent for word, _at in words_at):
+        if pairs_field is not None and pairs_field.pairs_answer([word for word, _at in words_at]):
             pairs = [wq.Term("pairs", pair, boost=query.boost) for pair in word_pairs(words_at)]
             return self._and(wq.And(pairs), within)
         # One pass over each word's postings for scores and positions, the rarest word first,

@@ -68,12 +68,23 @@ class WordCounts(Format):
 
 
 class PairCounts(WordCounts):
-    """The `pairs` field's postings: pairs of frequent words (search.analysis.PairTokenizer,
-    which still reads them in queries) with their frequency as weight and no value, made
-    without a token object per pair."""
+    """The `pairs` field's postings: the pairs search.analysis.PairTokenizer makes (which
+    still reads them in queries) with their frequency as weight and no value, made without a
+    token object per pair. `common` as the tokenizer's (empty in indexes written before it)."""
+
+    common = frozenset()
+
+    def __init__(self, frequent=frozenset(), common=frozenset(), **options):
+        super().__init__(frequent, **options)
+        self.common = frozenset(common)
+
+    def __eq__(self, other):
+        return super().__eq__(other) and other.common == self.common
+
+    __hash__ = None
 
     def word_values(self, value, analyzer, **kwargs):
-        counts = Counter(word_pairs(words_in_place(value), self.frequent))
+        counts = Counter(word_pairs(words_in_place(value), self.frequent, self.common))
         return ((pair, count, count * self.field_boost, b"") for pair, count in counts.items())
 
 
@@ -83,9 +94,9 @@ def _text_field(analyzer) -> TEXT:
     return field
 
 
-def _pairs_field(frequent_words) -> TEXT:
-    field = TEXT(analyzer=PairTokenizer(frequent_words), phrase=False)
-    field.format = PairCounts(frequent_words)
+def _pairs_field(frequent_words, common_words) -> TEXT:
+    field = TEXT(analyzer=PairTokenizer(frequent_words, common_words), phrase=False)
+    field.format = PairCounts(frequent_words, common_words)
     return field
 
 
@@ -96,7 +107,7 @@ def _scoring_field(analyzer, frequent_words) -> TEXT:
     return field
 
 
-def build_schema(frequent_words=frozenset()) -> Schema:
+def build_schema(frequent_words=frozenset(), common_words=frozenset()) -> Schema:
     analyzer = dutch_analyzer()
     return Schema(
         id=ID(stored=True, unique=True),
@@ -105,8 +116,9 @@ def build_schema(frequent_words=frozenset()) -> Schema:
         text=_text_field(analyzer),
         # The frequent words of `text` without positions, for scoring (see WordCounts).
         words=_scoring_field(analyzer, frequent_words),
-        # "rood kaart", "rood _ wit": pairs of frequent words, for phrases (see PairTokenizer)
-        pairs=_pairs_field(frequent_words),
+        # "rood kaart", "rood _ wit": pairs of frequent words, and with a common word, for
+        # phrases (see PairTokenizer)
+        pairs=_pairs_field(frequent_words, common_words),
         title=TEXT(analyzer=analyzer, phrase=True),  # for titel:
         spell=TEXT(analyzer=spelling_analyzer(), phrase=False),  # titles' words, for suggestions
         clubs=KEYWORD(commas=True, lowercase=True, sortable=True),

@@ -289,6 +289,44 @@ def test_long_posting_lists_read_by_block_agree_with_whoosh(db):
     assert ids == {rare[0].pk, rare[2].pk}
 
 
+def test_a_phrase_with_a_common_word_is_answered_from_word_pairs_and_matches_only_adjacent_words(db, monkeypatch):
+    """A pair in which one word is common (in COMMON_SHARE of the articles) is indexed as a
+    term of its own: the phrase then reads one short posting list, not the common word's
+    positions in every article, and still finds only the articles where the words stand side
+    by side. An index written before (no common words) answers it by positions, alike."""
+    from search.matching import Evaluator
+    from search.query import parse
+    from search.searching import schema
+
+    adjacent = ArticleFactory(title="Vuurwerk", body="Het vuurwerk bleef lang hangen. Zij zocht rust.")
+    ArticleFactory(title="Apart", body="Het vuurwerk was mooi. De ploeg bleef rustig.")
+    for n in range(20):
+        ArticleFactory(title=f"Verslag {n}", body="De ploeg bleef rustig na de rust.")
+
+    def phrase_hits():
+        searcher = get_backend().searcher()
+        docs = Evaluator(searcher).scores(parse('"vuurwerk bleef"', schema()))
+        return {int(searcher.stored_fields(doc)["id"]) for doc in docs}, searcher
+
+    monkeypatch.setattr(indexing, "frequent_words", lambda: {"bleef": 0.9, "ploeg": 0.9, "rust": 0.05})
+    indexing.rebuild()
+    found, searcher = phrase_hits()
+    assert found == {adjacent.pk}
+    assert searcher.doc_frequency("pairs", "vuurwerk bleef") == 1  # rare + common: paired
+    assert searcher.doc_frequency("pairs", "bleef rust") == 21  # "bleef rustig": common + rare
+    assert searcher.doc_frequency("pairs", "rust _ _ rust") == 20  # "rustig na de rust": two frequent
+    assert searcher.doc_frequency("pairs", "zocht rust") == 0  # rare + merely frequent: not paired
+    assert searcher.doc_frequency("pairs", "lang hang") == 0  # two rare words: not paired
+    assert searcher.schema["pairs"].analyzer.pairs_answer(["vuurwerk", "bleef"])
+
+    monkeypatch.setattr(indexing, "frequent_words", lambda: {"bleef": 0.1, "ploeg": 0.1})  # none common
+    indexing.rebuild()
+    found, searcher = phrase_hits()
+    assert found == {adjacent.pk}
+    assert searcher.doc_frequency("pairs", "vuurwerk bleef") == 0
+    assert not searcher.schema["pairs"].analyzer.pairs_answer(["vuurwerk", "bleef"])
+
+
 def test_frequent_words_are_scored_from_positions_free_postings_exactly_as_whoosh_scores_text(db, monkeypatch):
     """Frequent words are scored from `words` (their postings without positions), rarer ones
     from `text`; either way the scores must be Whoosh's own BM25F over `text`: same term
@@ -304,7 +342,7 @@ def test_frequent_words_are_scored_from_positions_free_postings_exactly_as_whoos
             + "Het was een en ander van niets. " * (n % 7)
             + ("Een scheur in de kruisband. " * (n % 3) if n % 10 == 0 else ""),
         )
-    monkeypatch.setattr(indexing, "frequent_words", lambda: frozenset({"doelman", "blessur", "verslag"}))
+    monkeypatch.setattr(indexing, "frequent_words", lambda: dict.fromkeys(["doelman", "blessur", "verslag"], 0.1))
     indexing.rebuild()
     searcher = get_backend().searcher()
     assert searcher.doc_frequency("words", "doelman") == 30  # frequent: positions-free postings too

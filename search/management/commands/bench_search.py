@@ -93,8 +93,9 @@ class Command(BenchCommand):
 
 
 def _phrases_with_a_rarer_word(searcher, count=40):
-    """Two adjacent words from the archive, one frequent and one not: a phrase the index has no
-    word pair for, so it is checked by positions (the slower way)."""
+    """Two adjacent words from the archive, one frequent and one not: a phrase the index kept
+    no word pair for until it paired common words with any neighbour (search.analysis.
+    PairTokenizer); with a frequent word that is not common it is still checked by positions."""
     frequent = searcher.schema["pairs"].analyzer.frequent
     phrases = []
     for body in Article.objects.order_by("pk").values_list("body", flat=True)[
