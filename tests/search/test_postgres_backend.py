@@ -52,6 +52,23 @@ def test_switching_is_the_variable_and_rebuild_index(postgres, capsys):
 
 
 @pytest.mark.django_db
+def test_a_rebuild_holds_the_table_not_a_lock_per_article(postgres):
+    """Advisory locks last until the transaction ends: one per article in a rebuild (a single
+    transaction) ran out of PostgreSQL's lock table at 12,000 articles."""
+    articles = [ArticleFactory(title=f"Genk wint match {n}", body=f"KRC Genk won wedstrijd {n}.") for n in range(30)]
+    indexing.rebuild()  # in the test's transaction: its locks are still held here
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT locktype, mode FROM pg_locks WHERE pid = pg_backend_pid() AND granted"
+            " AND (locktype = 'advisory' OR (locktype = 'relation' AND relation = 'search_document'::regclass))"
+        )
+        held = cursor.fetchall()
+    assert ("advisory", "ExclusiveLock") not in held
+    assert ("relation", "ExclusiveLock") in held
+    assert postgres.document_ids() == {article.pk for article in articles}
+
+
+@pytest.mark.django_db
 def test_term_counts_follow_updates_and_deletions(postgres):
     first = ArticleFactory(title="Genk wint", body="Genk won van Westerlo.")
     second = ArticleFactory(title="Westerlo verliest", body="Westerlo verloor van Genk.")

@@ -1,6 +1,8 @@
 """Search benchmark: synthetic Dutch articles into the database, a full index rebuild, then at
-least 200 timed queries of each kind, the same corpus and queries in SQLite FTS5 for comparison.
-Prints JSON; make bench-search runs it on a database and index folder of its own."""
+least 200 timed queries of each kind, through the search backend's interface (search.base), for
+each backend asked (`--backend whoosh --backend postgres`: side by side on the same archive; the
+PostgreSQL backend needs a PostgreSQL database), and the same corpus and queries in SQLite FTS5
+for comparison. Prints JSON; make bench-search runs it on a database and index folder of its own."""
 
 import itertools
 import json
@@ -12,17 +14,16 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from whoosh import query as wq
+from django.db import connection
 
 from articles import selectors
 from articles.bench import archive as bench_archive
 from articles.bench.runs import BenchCommand, percentiles
 from articles.models import Article, ArticleClub
-from search import indexing
-from search.analysis import normalize_word, stem
+from search import indexing, language
+from search.analysis import normalize_word
 from search.backend import get_backend
-from search.query import parse, query_terms
-from search.searching import schema, snippet
+from search.searching import snippet
 
 # Common words (in 10-20 % of the articles) and specific ones (2-5 %); the run prints each one's share.
 ONE = ["doelman", "strafschop", "blessure", "transfer", "hamstring", "kruisband", "zaakwaarnemer", "shirtsponsor"]
@@ -43,60 +44,78 @@ class Command(BenchCommand):
     help = "Benchmark search on the synthetic archive (loaded first when it is smaller than asked)."
     repeat = ("queries", 200)
 
-    def handle(self, *args, articles, queries, **options):
-        out = {"articles": articles}
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--backend",
+            action="append",
+            choices=["whoosh", "postgres"],
+            help="backend to measure (repeat for several; default: NEWSDESK_SEARCH_BACKEND)",
+        )
+        parser.add_argument("--load-only", action="store_true", help="load the archive, measure nothing")
+
+    def handle(self, *args, articles, queries, backend, load_only, **options):
+        out = {"articles": articles, "database": connection.vendor}
         bench_archive.load_for(out, articles, self.stderr)
-        self._run(out, queries)
-
-    def _run(self, out, queries):
-        started = time.perf_counter()
-        indexing.rebuild()
-        out["rebuild_seconds"] = round(time.perf_counter() - started, 1)
-        out["index_mb"] = round(_size(Path(settings.NEWSDESK_INDEX_DIR)) / 2**20, 1)
-
-        backend = get_backend()
+        if load_only:
+            return
+        shares = indexing.frequent_words()
+        out["share_of_articles_per_word"] = {word: round(shares.get(normalize_word(word), 0), 3) for word in ONE}
         rng = random.Random(5)
         club_slugs = list(ArticleClub.objects.values_list("club__slug", flat=True).distinct()[:60])
         ids = list(Article.objects.values_list("pk", flat=True))
-        s = schema()
+        rarer = _phrases_with_a_rarer_word(frozenset(shares))
+        out["phrases_with_a_rarer_word"] = rarer[:5]
+        chosen = backend or [settings.NEWSDESK_SEARCH_BACKEND]
+        for name in chosen:
+            out[name] = self._backend(name, queries, club_slugs, ids, rarer, random.Random(5))
+        out["fts5"] = _fts5(queries, club_slugs, ids, rng, rarer)
+        for name in chosen:
+            kinds = out[name]["queries"]
+            out[f"ratio_{name}_over_fts5_p95"] = {
+                kind: round(kinds[kind]["p95_ms"] / out["fts5"][kind]["p95_ms"], 1)
+                for kind in kinds
+                if kind in out["fts5"] and out["fts5"][kind]["p95_ms"] > 0
+            }
+        self.stdout.write(json.dumps(out, indent=2))
+
+    def _backend(self, name, queries, club_slugs, ids, rarer, rng) -> dict:
+        settings.NEWSDESK_SEARCH_BACKEND = name  # this process only: get_backend() reads it per call
+        result = {}
+        started = time.perf_counter()
+        indexing.rebuild()
+        result["rebuild_seconds"] = round(time.perf_counter() - started, 1)
+        if name == "whoosh":
+            result["index_mb"] = round(_size(Path(settings.NEWSDESK_INDEX_DIR)) / 2**20, 1)
+        else:
+            result["index_mb"] = _pg_size()
+        backend = get_backend()
 
         def run(text, **kwargs):
-            return backend.search(parse(text, s), limit=10, **kwargs)
+            return backend.search_tree(language.parse(text), limit=10, **kwargs)
 
         run("doelman")  # open the searcher once; every timed query reuses it
-        searcher = backend.searcher()
-        out["share_of_articles_per_word"] = {
-            word: round(searcher.doc_frequency("text", stem(word)) / searcher.doc_count(), 3) for word in ONE
-        }
-        rarer = _phrases_with_a_rarer_word(searcher)
-        out["phrases_with_a_rarer_word"] = rarer[:5]
-        whoosh = {
+        result["queries"] = {
             "one_term": timed(lambda n: run(ONE[n % len(ONE)]), queries),
             "two_terms": timed(lambda n: run(TWO[n % len(TWO)]), queries),
             "phrase": timed(lambda n: run(PHRASES[n % len(PHRASES)]), queries),
             "phrase_with_a_rarer_word": timed(lambda n: run(rarer[n % len(rarer)]), queries),
             "term_with_club_filter": timed(
-                lambda n: run(ONE[n % len(ONE)], filter=wq.Term("clubs", club_slugs[n % len(club_slugs)])), queries
+                lambda n: run(ONE[n % len(ONE)], filters=language.Filters(club=club_slugs[n % len(club_slugs)])),
+                queries,
             ),
             "newest_first": timed(lambda n: run(ONE[n % len(ONE)], newest_first=True), queries),
-            "top10_with_snippets": timed(lambda n: _with_snippets(run, ONE[n % len(ONE)], s), queries),
+            "with_facets": timed(lambda n: run(ONE[n % len(ONE)], facets=("clubs", "source")), queries),
+            "top10_with_snippets": timed(lambda n: _with_snippets(run, ONE[n % len(ONE)]), queries),
             "more_like_this": timed(lambda n: _more_like_this(backend, rng.choice(ids)), queries),
         }
-        out["whoosh"] = whoosh
-        out["fts5"] = _fts5(queries, club_slugs, ids, rng, rarer)
-        out["ratio_whoosh_over_fts5_p50"] = {
-            kind: round(whoosh[kind]["p50_ms"] / out["fts5"][kind]["p50_ms"], 1)
-            for kind in whoosh
-            if kind in out["fts5"] and out["fts5"][kind]["p50_ms"] > 0
-        }
-        self.stdout.write(json.dumps(out, indent=2))
+        return result
 
 
-def _phrases_with_a_rarer_word(searcher, count=40):
+def _phrases_with_a_rarer_word(frequent, count=40):
     """Two adjacent words from the archive, one frequent and one not: a phrase the index kept
     no word pair for until it paired common words with any neighbour (search.analysis.
     PairTokenizer); with a frequent word that is not common it is still checked by positions."""
-    frequent = searcher.schema["pairs"].analyzer.frequent
     phrases = []
     for body in Article.objects.order_by("pk").values_list("body", flat=True)[
         :: max(Article.objects.count() // count, 1)
@@ -110,9 +129,9 @@ def _phrases_with_a_rarer_word(searcher, count=40):
     return phrases
 
 
-def _with_snippets(run, text, s):
+def _with_snippets(run, text):
     page = run(text)
-    terms = query_terms(parse(text, s))
+    terms = language.wanted_words(language.parse(text))
     found = selectors.published_articles().in_bulk([hit.id for hit in page.hits])
     return [snippet(found[hit.id].body, terms, found[hit.id].teaser) for hit in page.hits if hit.id in found]
 
@@ -120,6 +139,16 @@ def _with_snippets(run, text, s):
 def _more_like_this(backend, article_id):
     body = Article.objects.values_list("body", flat=True).get(pk=article_id)
     return backend.more_like_this(article_id, body, limit=10)
+
+
+def _pg_size() -> float:
+    """The PostgreSQL backend's tables and their indexes, in MB."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
+            "WHERE c.relkind = 'r' AND c.relname IN ('search_document', 'search_term', 'search_vocabulary')"
+        )
+        return round(float(cursor.fetchone()[0] or 0) / 2**20, 1)
 
 
 def _size(path: Path) -> int:
