@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -282,6 +283,49 @@ class PlayerInline(admin.TabularInline):
     show_change_link = True
 
 
+class NamesField(forms.Field):
+    """A list of names (aliases, adjectives) edited one a line rather than as JSON: blank lines
+    are left out, a name given twice is kept once, a name longer than `max_length` is refused."""
+
+    widget = forms.Textarea
+
+    def __init__(self, *, max_length: int, **kwargs):
+        self.max_length = max_length
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "rows": 5, "spellcheck": "false"}
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value) -> list[str]:
+        lines = value if isinstance(value, list | tuple) else str(value or "").splitlines()
+        return list(dict.fromkeys(name for name in (str(line).strip() for line in lines) if name))
+
+    def validate(self, value):
+        super().validate(value)
+        too_long = [name for name in value if len(name) > self.max_length]
+        if too_long:
+            raise forms.ValidationError(
+                ngettext(
+                    "Een naam mag hoogstens %(limit)d tekens lang zijn: %(names)s",
+                    "Een naam mag hoogstens %(limit)d tekens lang zijn: %(names)s",
+                    len(too_long),
+                )
+                % {"limit": self.max_length, "names": ", ".join(f"“{name[:40]}…”" for name in too_long)},
+                code="max_length",
+            )
+
+    def has_changed(self, initial, data):
+        return list(initial or []) != self.to_python(data)
+
+
+# The gazetteer's lists of names, which the admin edits one a line.
+NAME_LISTS = ("aliases", "context_aliases", "adjectives")
+
+
 class GazetteerAdmin(admin.ModelAdmin):
     """What club and player admins share: alias search, article counts, relinking everything.
 
@@ -291,6 +335,16 @@ class GazetteerAdmin(admin.ModelAdmin):
 
     actions = ["relink_everything"]
     readonly_fields = ["editor_changes"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in NAME_LISTS:
+            hint = _("Eén naam per regel.")
+            return NamesField(
+                max_length=self.model._meta.get_field("name").max_length,
+                label=capfirst(db_field.verbose_name),
+                help_text=f"{hint} {db_field.help_text}" if db_field.help_text else hint,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_search_results(self, request, queryset, search_term):
         # Aliases live in a JSON list; a text search of its serialized form finds "blauw-zwart".

@@ -194,9 +194,9 @@ class Article(models.Model):
         return self.source.name
 
     @property
-    def story_size(self) -> int:
-        """Articles in its story (itself at least): the count a teaser shows."""
-        return max(self.story.article_count, 1) if self.story_id else 1
+    def story_sources(self) -> int:
+        """Sources reporting its story (its own at least): the count a teaser shows."""
+        return max(self.story.source_count, 1) if self.story_id else 1
 
     @property
     def is_published(self) -> bool:

@@ -23,7 +23,8 @@ ABOUT_CLUB = 5
 
 @dataclass(frozen=True)
 class Teaser:
-    """What a teaser shows: headline, about 100 characters of text, and its story's size.
+    """What a teaser shows: headline, about 100 characters of text, and how many sources report
+    its story.
 
     Attribute names match Article's, so the teaser-list partial renders either."""
 
@@ -33,7 +34,7 @@ class Teaser:
     teaser: str
     source_name: str
     published_at: datetime
-    story_size: int
+    story_sources: int
 
     def get_absolute_url(self) -> str:
         return reverse("articles:article", kwargs={"pk": self.pk, "slug": self.slug or "artikel"})
@@ -47,12 +48,12 @@ class Teaser:
             teaser=article.teaser,
             source_name=article.source.name,
             published_at=article.published_at,
-            story_size=article.story_size,
+            story_sources=article.story_sources,
         )
 
 
 def _teaser_rows(articles):
-    fields = ["pk", "slug", "title", "teaser", "published_at", "story_id", "source__name", "story__article_count"]
+    fields = ["pk", "slug", "title", "teaser", "published_at", "story_id", "source__name", "story__source_count"]
     return articles.select_related("source", "story").only(*fields)
 
 

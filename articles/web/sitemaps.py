@@ -1,4 +1,5 @@
-"""The sitemap: front page, club directory, every club, player, story and published article."""
+"""The sitemap: front page, the club, player and story directories, every club, player, story and
+published article."""
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
@@ -11,7 +12,7 @@ class PagesSitemap(Sitemap):
     priority = 1.0
 
     def items(self):
-        return ["articles:home", "articles:clubs"]
+        return ["articles:home", "articles:clubs", "articles:players", "articles:stories"]
 
     def location(self, name):
         return reverse(name)

@@ -1,12 +1,13 @@
-"""Atom feeds of article lists (club, player; search builds on the same base)."""
+"""Atom feeds of article lists (the whole site, a club, a player; search builds on the same base)."""
 
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
 from articles import selectors
-from articles.models import Club, Player
+from articles.models import Article, Club, Player
 
 FEED_LENGTH = 30
 
@@ -44,6 +45,21 @@ class ArticleFeed(Feed):
 
     def item_author_name(self, item):
         return item.source.name
+
+
+class LatestFeed(ArticleFeed):
+    """The site's newest articles, whatever they are about: what the front page's readers follow."""
+
+    title = _("newsdesk: het laatste voetbalnieuws")
+    subtitle = _("De nieuwste voetbalartikels van alle bronnen")
+
+    def link(self):
+        return reverse("articles:home")
+
+    def items(self):
+        # Only what an entry shows: the date index gives the newest at once, the texts stay unread.
+        fields = ["pk", "slug", "title", "teaser", "published_at", "source__name"]
+        return Article.objects.published().select_related("source").only(*fields)[:FEED_LENGTH]
 
 
 class EntityFeed(ArticleFeed):

@@ -10,7 +10,7 @@ from articles import selectors
 from articles.entities import results
 from articles.models import Club, Player, Story, StoryRedirect
 from articles.stories import related as related_lists
-from articles.web import sidebars
+from articles.web import sidebars, timeline
 from articles.web.filters import EntityArticleFilter
 
 PAGE_SIZE = 20
@@ -127,8 +127,15 @@ def club_detail(request, slug):
 
 
 def player_detail(request, slug):
+    """A player's articles (filterable), beside "Meer over <his club>" and "Meest recent", both
+    leaving out the articles the page lists already."""
     player = get_object_or_404(Player.objects.select_related("club"), slug=slug)
     context = {"player": player, **_filtered_page(request, selectors.articles_for_player(player))}
+    shown = [article.pk for article in context["page"].object_list]  # read once: the template reuses them
+    if player.club_id:
+        context["about_club"] = sidebars.about_club(player.club_id, exclude=shown)
+        shown += [teaser.pk for teaser in context["about_club"]]
+    context["latest"] = sidebars.latest(exclude=shown)
     return render(request, "articles/player_detail.html", context)
 
 
@@ -140,5 +147,12 @@ def story_detail(request, slug):
         if moved is None:
             raise Http404("no such story")
         return redirect(moved.story, permanent=True)
-    context = {"story": story, "coverage": selectors.story_coverage(story), "latest": sidebars.latest()}
+    # Its reports oldest first, each with what it added to the story (clubs, players).
+    coverage = selectors.story_coverage(story).prefetch_related(selectors.linked_clubs(), selectors.linked_players())
+    entries = timeline.timeline(coverage)
+    context = {
+        "story": story,
+        "timeline": entries,
+        "latest": sidebars.latest(exclude=[entry.article.pk for entry in entries]),
+    }
     return render(request, "articles/story_detail.html", context)

@@ -1,7 +1,5 @@
 """Posting the admin's forms the way an editor's browser does."""
 
-import json
-
 from django.urls import reverse
 
 
@@ -20,10 +18,11 @@ def admin_form_data(response) -> dict:
 
 
 def edit_in_admin(client, obj, **changes):
-    """Post obj's change form as an editor would, with `changes` (lists as JSON) made to it."""
+    """Post obj's change form as an editor would, with `changes` made to it (lists of names one
+    a line, as the admin edits them)."""
     url = reverse(f"admin:articles_{obj._meta.model_name}_change", args=[obj.pk])
     data = admin_form_data(client.get(url))
-    data.update({name: json.dumps(value) if isinstance(value, list) else value for name, value in changes.items()})
+    data.update({name: "\n".join(value) if isinstance(value, list) else value for name, value in changes.items()})
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     obj.refresh_from_db()

@@ -191,3 +191,91 @@ def test_a_club_renamed_in_the_admin_shows_on_its_cached_page(client, admin_clie
     edit_in_admin(admin_client, club, name="Club Brugge KV")
     # The heading is inside the cached fragment (the <title> is not).
     assert '<h1 id="club-title">Club Brugge KV</h1>' in client.get(club.get_absolute_url()).content.decode()
+
+
+def test_club_and_player_names_are_edited_one_a_line_not_as_json(admin_client, newsroom):
+    from articles.models import Club, Player
+    from tests.articles.admin_forms import admin_form_data
+
+    club = Club.objects.get(slug="club-brugge")
+    club.aliases, club.adjectives = ["blauw-zwart", "Club Brugge KV"], ["Brugse"]
+    club.save()
+    url = reverse("admin:articles_club_change", args=[club.pk])
+    page = admin_client.get(url)
+    html = page.content.decode()
+    assert '<textarea name="aliases"' in html and ">\nblauw-zwart\nClub Brugge KV</textarea>" in html
+    assert "Eén naam per regel." in html
+
+    data = admin_form_data(page)
+    data["aliases"] = "  de Blauw-Zwarten \r\n\r\nblauw-zwart\nblauw-zwart\n\nBlauw-Zwart\n"
+    data["context_aliases"] = "Club"
+    data["adjectives"] = ""
+    assert admin_client.post(url, data).status_code == 302
+    club.refresh_from_db()
+    # Blank lines left out, spaces trimmed, a name given twice kept once (capitals count: "OM" is not "om").
+    assert club.aliases == ["de Blauw-Zwarten", "blauw-zwart", "Blauw-Zwart"]
+    assert (club.context_aliases, club.adjectives) == (["Club"], [])
+
+    data["aliases"] = "blauw-zwart\n" + "x" * 201
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    [error] = response.context["adminform"].form.errors["aliases"]
+    assert error.startswith("Een naam mag hoogstens 200 tekens lang zijn: “xxx")
+    club.refresh_from_db()
+    assert club.aliases == ["de Blauw-Zwarten", "blauw-zwart", "Blauw-Zwart"]
+
+    player = Player.objects.get(slug="hans-vanaken")
+    edit_url = reverse("admin:articles_player_change", args=[player.pk])
+    data = admin_form_data(admin_client.get(edit_url))
+    data["aliases"] = "Vanaken\n\nHans V.\nVanaken"
+    assert admin_client.post(edit_url, data).status_code == 302
+    player.refresh_from_db()
+    assert player.aliases == ["Vanaken", "Hans V."]
+
+
+def test_saving_a_club_unchanged_changes_none_of_its_lists(admin_client, newsroom):
+    from articles.entities import gazetteer
+    from articles.models import Club
+    from tests.articles.admin_forms import admin_form_data
+
+    club = Club.objects.get(slug="club-brugge")
+    club.aliases, club.context_aliases = ["blauw-zwart", "Club Brugge KV"], ["Club"]
+    club.shipped = {"slug": club.slug, "name": club.name, "country": club.country, "league": club.league}
+    club.shipped.update(aliases=club.aliases, context_aliases=club.context_aliases, adjectives=[])
+    club.save()
+    url = reverse("admin:articles_club_change", args=[club.pk])
+    response = admin_client.post(url, admin_form_data(admin_client.get(url)))
+    assert response.status_code == 302
+    club.refresh_from_db()
+    assert (club.aliases, club.context_aliases, club.adjectives) == (["blauw-zwart", "Club Brugge KV"], ["Club"], [])
+    assert gazetteer.edited_fields(club) == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://feeds.example/rss.xml", "http://localhost:8000/rss", "http://192.168.1.20/rss", "http://10.0.0.8/feed"],
+)
+def test_the_source_admin_refuses_a_feed_add_source_refuses_with_the_same_message(admin_client, url):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from articles.ingest import http
+
+    with pytest.raises(CommandError) as refused:
+        call_command("add_source", url, "--name", "Binnen")
+    response = admin_client.post(
+        reverse("admin:articles_source_add"),
+        {
+            "name": "Binnen",
+            "feed_url": url,
+            "is_active": "on",
+            "fetch_interval": "00:15:00",
+            "fetch_full_text": "on",
+            "next_fetch_at_0": "2026-11-20",
+            "next_fetch_at_1": "12:00:00",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["feed_url"] == [str(refused.value)]
+    assert str(refused.value) == http.registration_problem(url)
+    assert not Source.objects.exists()

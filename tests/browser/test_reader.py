@@ -1,13 +1,16 @@
 """A reader in a real browser: home page, club, article and its teasers, search with facets,
-the keyboard alone, a phone's width. Every page: no console error, no failed request (the
+the player and story directories, a story's timeline, a page that does not exist, times that
+stay relative, the keyboard alone, a phone's width. Every page: no console error, no failed request (the
 favicon included), no request to another host, no serious accessibility violation."""
 
 import re
+import secrets
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.harness import no_horizontal_scroll
+from tests.browser.harness import Site, no_horizontal_scroll
+from tests.services import require_chromium
 
 pytestmark = [pytest.mark.once]
 
@@ -40,6 +43,101 @@ def test_a_reader_goes_from_the_home_page_to_a_club_an_article_and_its_teasers(d
         expect(page).to_have_url(demo_site.url + href)
         expect(page.get_by_role("heading", level=1)).to_have_text(title)
         watch.check(step)
+
+
+def test_a_reader_browses_players_and_stories_and_follows_a_story_as_it_unfolded(demo_site, new_page):
+    page, watch = new_page(demo_site, "indexes")
+    page.goto(demo_site.url + "/")
+    menu = page.get_by_role("navigation", name="Hoofdmenu")
+    menu.get_by_role("link", name="Spelers").click()
+    expect(page).to_have_url(demo_site.url + "/players/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Spelers")
+    expect(page.get_by_role("heading", level=2, name="Club Brugge", exact=True)).to_be_visible()
+    watch.check("players")
+
+    page.locator("#club-club-brugge").get_by_role("link", name="Hans Vanaken").click()
+    expect(page).to_have_url(demo_site.url + "/players/hans-vanaken/")
+    # ("Meer over Club Brugge" stays away here: the demo's Brugge articles all name him, and the page lists them.)
+    sidebar = page.get_by_role("complementary", name="Verder lezen")
+    expect(sidebar.get_by_role("heading", name="Meest recent")).to_be_visible()
+    watch.check("player")
+
+    menu.get_by_role("link", name="Verhalen").click()
+    expect(page).to_have_url(demo_site.url + "/stories/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Verhalen")
+    watch.check("stories")
+
+    # A story several sources report: its page is a timeline, the first report marked.
+    story = page.locator(".story-index .teaser", has_text="bronnen").first.get_by_role("link")
+    title = story.inner_text()
+    story.click()
+    expect(page).to_have_url(re.compile(r"/stories/[\w-]+/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.locator(".timeline-entry").first.locator(".first-report")).to_contain_text("Eerst gemeld door ")
+    expect(page.locator(".timeline-entry .delay").first).to_have_text(re.compile(r"^\+\d+ (d|u|min)"))
+    watch.check("timeline")
+
+
+@pytest.fixture(scope="module")
+def production_site(tmp_path_factory):
+    """A site as production runs it (DJANGO_DEBUG=0: Django's own error pages off, static files
+    from collectstatic's manifest), with nothing loaded: what a reader meets on a wrong address."""
+    require_chromium()
+    workdir = tmp_path_factory.mktemp("production-site")
+    site = Site(workdir)
+    site.env.update(
+        {
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_SECURE_SSL_REDIRECT": "0",  # plain http on loopback
+            "DJANGO_STATIC_ROOT": str(workdir / "static"),
+        }
+    )
+    try:
+        for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"], ["rebuild_index", "--quiet"]):
+            site.manage(*command)
+        yield site.start()
+    finally:
+        site.stop()
+
+
+def test_a_reader_on_a_wrong_address_gets_a_dutch_404_and_searches_from_it(production_site, new_page):
+    page, watch = new_page(production_site, "404")
+    url = production_site.url + "/clubs/bestaat-niet/"
+    response = page.goto(url)
+    assert response.status == 404
+    # The one failed request this step is about (the browser logs it too); nothing else may fail.
+    expected = [
+        f"HTTP 404: {url}",
+        "console error: Failed to load resource: the server responded with a status of 404 (Not Found)",
+    ]
+    for problem in expected:
+        watch.problems.remove(problem)
+    expect(page).to_have_title("Pagina niet gevonden · newsdesk")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Deze pagina bestaat niet (meer)")
+    expect(page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Verhalen")).to_be_visible()
+    watch.check("not-found")
+    page.get_by_role("searchbox", name="Zoeken in het nieuws").fill("Vanaken")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(production_site.url + "/search/?q=Vanaken")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Zoekresultaten voor “Vanaken”")
+    watch.check("search-from-404")
+
+
+def test_times_stay_relative_on_a_page_left_open(demo_site, new_page):
+    """static/js/relative-time.js writes the times again every minute: a page kept in a cache,
+    or open in a tab, does not keep saying "net nu"."""
+    page, watch = new_page(demo_site, "clock")
+    page.clock.install()
+    page.goto(demo_site.url + "/stories/")
+    first = page.locator("main time[data-relative]").first
+    first.evaluate("el => el.setAttribute('datetime', new Date(Date.now() - 5 * 60000).toISOString())")
+    page.clock.run_for(120_000)  # two ticks of the script's minute, the last 6 to 7 minutes after
+    expect(first).to_have_text(re.compile(r"^[67] minuten geleden$"))
+    first.evaluate("el => el.setAttribute('datetime', new Date(Date.now() - 26 * 3600000).toISOString())")
+    page.clock.run_for(60_000)
+    expect(first).to_have_text(re.compile(r"^(gisteren om \d\d:\d\d|\d{1,2} [a-z]+)$"))
+    watch.check("refreshed", axe=False)  # axe ran on this page in the test above
 
 
 def results(page) -> int:
@@ -138,7 +236,16 @@ def test_a_reader_pages_with_the_keyboard_alone(demo_site, new_page):
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/clubs/", "/clubs/club-brugge/", "/players/hans-vanaken/", "/search/?q=Brugge&club=club-brugge", "article"],
+    [
+        "/",
+        "/clubs/",
+        "/clubs/club-brugge/",
+        "/players/",
+        "/players/hans-vanaken/",
+        "/stories/",
+        "/search/?q=Brugge&club=club-brugge",
+        "article",
+    ],
 )
 def test_the_site_at_390_px_wide(demo_site, new_page, path):
     page, watch = new_page(demo_site, "mobile", viewport={"width": 390, "height": 844})

@@ -256,9 +256,9 @@ def test_club_an_editor_added_before_the_file_keeps_the_editors_values(admin_cli
             "name": "Union",
             "country": "BEL",
             "league": "",
-            "aliases": json.dumps(["USG"]),
-            "context_aliases": "[]",
-            "adjectives": "[]",
+            "aliases": "USG",  # one a line
+            "context_aliases": "",
+            "adjectives": "",
             "players-TOTAL_FORMS": "0",
             "players-INITIAL_FORMS": "0",
         },

@@ -41,3 +41,35 @@ def test_the_search_feed_names_itself_with_its_query(client, genk_article):
     feed, _ = entries(client, "/search/feed/?q=genk&club=krc-genk")
     [self_link] = [link for link in feed.findall(f"{ATOM}link") if link.get("rel") == "self"]
     assert self_link.get("href").endswith("/search/feed/?q=genk&club=krc-genk")
+
+
+def test_the_site_feed_lists_the_newest_published_articles_as_plain_text(client, django_assert_max_num_queries):
+    from datetime import timedelta
+
+    from articles.models import Article
+
+    now = timezone.now()
+    older = ArticleFactory(title="Ouder nieuws", published_at=now - timedelta(hours=2))
+    newest = ArticleFactory(title="Nieuwste nieuws", teaser="<b>vet</b> & meer", published_at=now - timedelta(hours=1))
+    ArticleFactory(title="Verborgen", published_at=now, status=Article.Status.HIDDEN)
+    ArticleFactory(title="Kopie", published_at=now, duplicate_of=older)
+    with django_assert_max_num_queries(2):
+        response = client.get("/feed/")
+    assert response["Content-Type"].startswith("application/atom+xml")
+    feed, found = entries(client, "/feed/")
+    assert [entry.find(f"{ATOM}title").text for entry in found] == ["Nieuwste nieuws", "Ouder nieuws"]
+    summary = found[0].find(f"{ATOM}summary")
+    assert (summary.get("type"), summary.text) == ("text", "<b>vet</b> & meer")
+    for name in ("updated", "published"):
+        assert datetime.datetime.fromisoformat(found[0].find(f"{ATOM}{name}").text) == newest.published_at
+    assert datetime.datetime.fromisoformat(feed.find(f"{ATOM}updated").text) == newest.published_at
+    assert found[0].find(f"{ATOM}author/{ATOM}name").text == newest.source.name
+    assert found[0].find(f"{ATOM}link").get("href") == f"http://testserver{newest.get_absolute_url()}"
+
+
+def test_every_page_names_the_site_feed(client):
+    html = client.get("/").content.decode()
+    assert (
+        '<link rel="alternate" type="application/atom+xml" title="newsdesk: het laatste voetbalnieuws" href="/feed/">'
+        in html
+    )

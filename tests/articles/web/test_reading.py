@@ -99,8 +99,8 @@ def test_article_page_has_lees_ook_and_the_three_sidebars(client, world):
     assert context["about_club"] == [] and "Meer over" not in html
     assert [t.pk for t in context["latest"]] == [contract.pk, first.pk]  # not the page's own article
     assert second.pk not in [t.pk for t in context["about_club"]]
-    # A teaser carries its story's size.
-    assert next(t for t in context["related"] if t.pk == first.pk).story_size == 2
+    # A teaser carries how many sources report its story.
+    assert next(t for t in context["related"] if t.pk == first.pk).story_sources == 2
 
     # The story mate learned of the later report when it landed.
     first.refresh_from_db()
@@ -226,7 +226,7 @@ def test_home_shows_featured_stories_in_the_editors_order_then_the_latest(client
     assert 'href="/clubs/club-brugge/"' in html  # the lead article's clubs as chips
 
 
-def test_story_page_lists_coverage_by_source_duplicates_included(client, world):
+def test_story_page_is_a_timeline_of_its_coverage_duplicates_included(client, world):
     now = timezone.now()
     first = land(world["Sportkrant"], MATCH_A, now - timedelta(hours=5))
     second = land(world["Doelpunt"], MATCH_B, now - timedelta(hours=1))
@@ -234,10 +234,13 @@ def test_story_page_lists_coverage_by_source_duplicates_included(client, world):
     assert copy.duplicate_of_id == first.pk and copy.story_id == first.story_id
     story = Story.objects.get(pk=first.story_id)
     assert (story.article_count, story.source_count) == (3, 3)
-    html = client.get(story.get_absolute_url()).content.decode()
-    headings = [html.index(f'">{name}</h2>') for name in ["De Tribune", "Doelpunt", "Sportkrant"]]
-    assert headings == sorted(headings)
+    response = client.get(story.get_absolute_url())
+    assert [entry.article.pk for entry in response.context["timeline"]] == [first.pk, second.pk, copy.pk]
+    html = response.content.decode()
+    assert "Eerst gemeld door Sportkrant" in html
+    assert html.index("Eerst gemeld door Sportkrant") < html.index("+4 u") < html.index("+5 u")
     assert "zelfde tekst als bij Sportkrant" in html and second.get_absolute_url() in html
+    assert f'href="{copy.url}"' in html  # a copy has no page here: it leads to its source
     assert "3 bronnen" in html
 
 
@@ -259,7 +262,21 @@ def crowded(world):
     return reports[0]
 
 
-@pytest.mark.parametrize("url", ["/", "article", "story", "/clubs/club-brugge/", "/search/?q=brugge", "/sitemap.xml"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "article",
+        "story",
+        "/clubs/club-brugge/",
+        "/players/",
+        "/players/hans-vanaken/",
+        "/stories/",
+        "/feed/",
+        "/search/?q=brugge",
+        "/sitemap.xml",
+    ],
+)
 def test_no_page_needs_more_than_ten_queries(client, crowded, url, django_assert_max_num_queries):
     if url == "article":
         url = crowded.get_absolute_url()

@@ -73,3 +73,61 @@ def test_meest_recent_on_the_home_page_leaves_out_the_stories_it_stands_beside(c
         assert article.get_absolute_url() not in sidebar
     for article in loose:
         assert article.get_absolute_url() in sidebar
+
+
+def test_a_teasers_bubble_counts_the_sources_of_its_story_and_shows_only_from_two(client):
+    """Most stories have one article; the bubble tells a reader that several sites report it."""
+    genk = ClubFactory(slug="krc-genk", name="KRC Genk")
+    busy = StoryFactory(article_count=5, source_count=3)
+    single_source = StoryFactory(article_count=4, source_count=1)
+    teasers = {
+        "busy": ArticleFactory(title="Genk wint de derby", story=busy, published_at=at(12)),
+        "one source": ArticleFactory(title="Genk traint", story=single_source, published_at=at(11)),
+        "alone": ArticleFactory(title="Genk stelt voor", published_at=at(10)),
+    }
+    for article in teasers.values():
+        link(article, genk)
+
+    def bubbles(html, title):
+        teaser = html.split(f">{title}</a>")[1].split("</p>")[0]
+        return [b.replace("\n", "") for b in teaser.split('<span class="count"')[1:]]
+
+    for url in ["/clubs/krc-genk/", ArticleFactory(title="Iets anders", published_at=at(9)).get_absolute_url()]:
+        html = client.get(url).content.decode()  # the club's own list; an article's "Meest recent"
+        [bubble] = bubbles(html, "Genk wint de derby")
+        assert bubble == ' title="Bronnen over dit verhaal">3<span class="visually-hidden"> bronnen</span></span>', url
+        assert bubbles(html, "Genk traint") == [] and bubbles(html, "Genk stelt voor") == [], url
+
+
+def test_a_player_page_has_meer_over_his_club_and_meest_recent(client, django_assert_max_num_queries):
+    from tests.factories import PlayerFactory
+
+    genk = ClubFactory(slug="krc-genk", name="KRC Genk")
+    heynen = PlayerFactory(slug="bryan-heynen", name="Bryan Heynen", club=genk)
+    about_him = ArticleFactory(title="Heynen verlengt", published_at=at(20))
+    link(about_him, genk)
+    heynen.article_links.create(article=about_him)
+    club_news = [ArticleFactory(title=f"Genk nieuws {n}", published_at=at(10 + n)) for n in range(8)]
+    for article in club_news:
+        link(article, genk)
+    elsewhere = ArticleFactory(title="Nieuws uit Engeland", published_at=at(21))
+
+    with django_assert_max_num_queries(10):
+        html = client.get("/players/bryan-heynen/").content.decode()
+    main, aside = html.split('<aside class="sidebar"')
+    assert "Heynen verlengt" in main
+    about = aside[aside.index('id="club-title"') : aside.index('id="latest-title"')]
+    latest = aside[aside.index('id="latest-title"') :]
+    assert ">Meer over KRC Genk</h2>" in about and ">Meest recent</h2>" in latest
+    assert elsewhere.get_absolute_url() in latest
+    # Neither repeats what the page lists, nor each other.
+    assert about_him.get_absolute_url() not in aside
+    # "Meer over" has the club's newest; "Meest recent" does not repeat them and fills up with older ones.
+    shown = [article.get_absolute_url() for article in reversed(club_news)]
+    assert [url in about for url in shown] == [True] * 5 + [False] * 3
+    assert [url in latest for url in shown] == [False] * 5 + [True] * 3
+
+    # A player without a club: "Meest recent" alone.
+    PlayerFactory(slug="vrije-speler", name="Vrije Speler", club=None)
+    html = client.get("/players/vrije-speler/").content.decode()
+    assert "Meer over" not in html and ">Meest recent</h2>" in html
