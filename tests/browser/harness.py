@@ -81,12 +81,16 @@ class Site:
         """Python run by `manage.py shell` against the site's database (one process start)."""
         return self.manage("shell", "--no-imports", "-c", code, **kwargs)
 
+    def create_database(self) -> None:
+        """The site's PostgreSQL database, empty (a SQLite file makes itself)."""
+        if self.pg_url:
+            _create_database(self.pg_url, self.database_url)
+
     def setup(self, *jsonl: Path, then: str = "", env: dict | None = None) -> "Site":
         """What `make setup` does, in one process: migrate, load the gazetteer, import the demo
         archive (and the `jsonl` files), make the editor; run the Python `then` (more articles);
         index and relate."""
-        if self.pg_url:
-            _create_database(self.pg_url, self.database_url)
+        self.create_database()
         files = [str(DEMO), *map(str, jsonl)]
         self.python(
             "from django.core.management import call_command as run\n"

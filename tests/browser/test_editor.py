@@ -80,7 +80,7 @@ def test_an_editor_merges_two_stories_features_the_result_and_readers_follow(dem
     reader_watch.check("home-featured")
     first.click()
     expect(reader.get_by_role("heading", level=1)).to_have_text(kept["headline"])
-    expect(reader.locator(".coverage .teaser-title a")).to_have_count(2)
+    expect(reader.locator(".timeline .teaser-title a")).to_have_count(2)
     reader_watch.check("merged-story")
 
     # The absorbed story's address, as a reader bookmarked it, leads to the merged story.

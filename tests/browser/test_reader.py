@@ -94,6 +94,7 @@ def production_site(tmp_path_factory):
         }
     )
     try:
+        site.create_database()
         for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"], ["rebuild_index", "--quiet"]):
             site.manage(*command)
         yield site.start()
