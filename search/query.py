@@ -17,7 +17,6 @@ __all__ = [
     "compile_filters",
     "compile_tree",
     "parse",
-    "query_terms",
 ]
 
 
@@ -104,31 +103,3 @@ class WordsInPlace(wq.Phrase):
         return isinstance(other, WordsInPlace) and (self.fieldname, self.words_at) == (other.fieldname, other.words_at)
 
     __hash__ = wq.Phrase.__hash__
-
-
-def query_terms(parsed) -> set[str]:
-    """The analyzed words of the title and body parts of a query (for highlighting)."""
-    if parsed is None:
-        return set()
-    terms = set()
-    for node in parsed.leaves():
-        if isinstance(node, wq.Term) and node.fieldname in ("title", "text"):
-            terms.add(node.text if isinstance(node.text, str) else node.text.decode())
-        elif isinstance(node, wq.Phrase) and node.fieldname in ("title", "text"):
-            terms.update(node.words)
-    # Terms under a NOT are not what the reader looks for.
-    for node in _negated(parsed):
-        for leaf in node.leaves():
-            if isinstance(leaf, wq.Term):
-                terms.discard(leaf.text)
-    return terms
-
-
-def _negated(parsed):
-    if isinstance(parsed, wq.Not):
-        yield parsed.query
-        return
-    if isinstance(parsed, wq.AndNot):
-        yield parsed.b
-    for child in parsed.children():
-        yield from _negated(child)
