@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -16,14 +16,19 @@ from django.utils.translation import ngettext
 from articles import tasks
 from articles.entities import gazetteer, linking
 from articles.ingest import http, store
+from articles.matches import reconcile
 from articles.models import (
     Article,
     ArticleClub,
+    ArticleMatch,
     ArticlePlayer,
     Club,
+    Competition,
+    FixtureFeed,
     GazetteerDeletion,
     LinkOrigin,
     LinkState,
+    Match,
     Player,
     Source,
     Story,
@@ -139,6 +144,45 @@ class ArticlePlayerInline(EditorLinkInline):
     autocomplete_fields = ["player"]
 
 
+class ArticleMatchInline(admin.TabularInline):
+    """Ties an editor makes or undoes are theirs: automatic runs never change them. Deleting an
+    automatic tie records an untie (state rejected), as with club links."""
+
+    model = ArticleMatch
+    extra = 0
+    fields = ["match", "state", "origin", "kind"]
+    readonly_fields = ["origin", "kind"]
+    autocomplete_fields = ["match"]
+
+    @admin.display(description=_("soort"))
+    def kind(self, obj):
+        if not obj.pk:
+            return ""
+        return _("voorbeschouwing") if obj.article.published_at < obj.match.kickoff else _("verslag of reactie")
+
+
+class MatchArticleInline(ArticleMatchInline):
+    fields = ["article", "state", "origin", "kind"]
+    autocomplete_fields = []
+    raw_id_fields = ["article"]
+
+
+def save_editor_ties(formset) -> None:
+    """Save an ArticleMatch inline as the editor's decisions, then reconcile the matches' scores."""
+    touched = set()
+    for tie in formset.save(commit=False):
+        tie.origin = LinkOrigin.EDITOR
+        tie.save()
+        touched.add(tie.match_id)
+    for tie in formset.deleted_objects:
+        tie.origin = LinkOrigin.EDITOR
+        tie.state = LinkState.REJECTED
+        tie.save()
+        touched.add(tie.match_id)
+    if touched:
+        reconcile.reconcile(touched)
+
+
 class IndexStateFilter(admin.SimpleListFilter):
     title = _("zoekindex")
     parameter_name = "index"
@@ -176,7 +220,8 @@ class ArticleAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "source", "original_link", "url", "guid", "status"]}),
         (_("Verhaal"), {"fields": ["story", "story_pinned"]}),
-        (_("Tekst"), {"fields": ["teaser", "body", "body_html", "author", "image_url", "language"]}),
+        (_("Tekst"), {"fields": ["teaser", "body", "body_html", "author", "language"]}),
+        (_("Afbeelding"), {"fields": ["image_url", "image_width", "image_height", "image_alt"]}),
         (
             _("Administratie"),
             {
@@ -278,7 +323,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
 class PlayerInline(admin.TabularInline):
     model = Player
-    fields = ["name", "slug", "country"]
+    fields = ["name", "slug", "role", "country"]
     extra = 0
     show_change_link = True
 
@@ -424,8 +469,8 @@ class ClubAdmin(GazetteerAdmin):
 
 @admin.register(Player)
 class PlayerAdmin(GazetteerAdmin):
-    list_display = ["name", "slug", "club", "country", "article_count"]
-    list_filter = ["club__country", "country"]
+    list_display = ["name", "slug", "role", "club", "country", "article_count"]
+    list_filter = ["role", "club__country", "country"]
     search_fields = ["name", "slug", "club__name"]
     autocomplete_fields = ["club"]
     prepopulated_fields = {"slug": ["name"]}
@@ -553,3 +598,121 @@ class StoryAdmin(admin.ModelAdmin):
     unfeature = _set_flag("is_featured", False, _("Niet meer uitlichten"))
     lock = _set_flag("is_locked", True, _("Vergrendelen tegen automatische wijzigingen"))
     unlock = _set_flag("is_locked", False, _("Ontgrendelen"))
+
+
+# --- Matches (articles/matches/) ------------------------------------------------------------
+
+
+class ConflictFilter(admin.SimpleListFilter):
+    title = _("berichtgeving")
+    parameter_name = "berichtgeving"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("conflict", _("in conflict met de gegevens")),
+            ("reported", _("uitslag enkel uit het nieuws")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "conflict":
+            return queryset.filter(score_conflict=True)
+        if self.value() == "reported":
+            return queryset.filter(home_goals__isnull=True, reported_home_goals__isnull=False)
+        return queryset
+
+
+@admin.register(Match)
+class MatchAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "competition",
+        "season",
+        "round",
+        "kickoff",
+        "data_score",
+        "news_score",
+        "score_conflict",
+    ]
+    list_filter = [ConflictFilter, "competition", "season", "status"]
+    search_fields = ["slug", "home__name", "away__name"]
+    list_select_related = ["competition", "home", "away"]
+    date_hierarchy = "kickoff"
+    readonly_fields = ["reports"]
+    raw_id_fields = ["home", "away"]
+    inlines = [MatchArticleInline]
+
+    @admin.display(description=_("uitslag (gegevens)"))
+    def data_score(self, obj):
+        return f"{obj.home_goals}-{obj.away_goals}" if obj.has_score else "–"
+
+    @admin.display(description=_("uitslag (nieuws)"))
+    def news_score(self, obj):
+        return f"{obj.reported_home_goals}-{obj.reported_away_goals}" if obj.has_reported_score else "–"
+
+    @admin.display(description=_("uitslagen in de berichtgeving"))
+    def reports(self, obj):
+        """Every score the tied articles give, with the article: where a conflict comes from."""
+        if not obj.pk:
+            return ""
+        scores = reconcile.reported_scores(obj, reconcile.report_rows([obj.pk]).get(obj.pk, []))
+        if not scores:
+            return _("geen")
+        rows = (
+            (home, away, reverse("admin:articles_article_change", args=[article_id]), article_id)
+            for home, away, article_id, _when in scores
+        )
+        return format_html("<ul>{}</ul>", format_html_join("", '<li>{}-{}: <a href="{}">artikel {}</a></li>', rows))
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is ArticleMatch:
+            return save_editor_ties(formset)
+        return super().save_formset(request, form, formset, change)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        reconcile.reconcile([obj.pk])  # an editor's score may settle (or raise) a conflict
+
+
+@admin.register(ArticleMatch)
+class ArticleMatchAdmin(admin.ModelAdmin):
+    """Ties between articles and matches, to find by article or match, tie or untie. What an
+    editor saves here is theirs; deleting a tie records an untie, which automatic runs keep."""
+
+    list_display = ["article", "match", "state", "origin", "created_at"]
+    list_filter = ["state", "origin"]
+    search_fields = ["article__title", "match__slug"]
+    list_select_related = ["article", "match__home", "match__away"]
+    raw_id_fields = ["article"]
+    autocomplete_fields = ["match"]
+    readonly_fields = ["origin"]
+    fields = ["article", "match", "state", "origin"]
+
+    def save_model(self, request, obj, form, change):
+        obj.origin = LinkOrigin.EDITOR
+        super().save_model(request, obj, form, change)
+        reconcile.reconcile({obj.match_id, *([form.initial["match"]] if form.initial.get("match") else [])})
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, ArticleMatch.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        matches = set(queryset.values_list("match_id", flat=True))
+        queryset.update(origin=LinkOrigin.EDITOR, state=LinkState.REJECTED)
+        reconcile.reconcile(matches)
+
+
+@admin.register(Competition)
+class CompetitionAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(FixtureFeed)
+class FixtureFeedAdmin(admin.ModelAdmin):
+    """The configured fixture URLs (NEWSDESK_FIXTURE_URLS) and how their last fetch went."""
+
+    list_display = ["url", "last_fetched_at", "last_success_at", "last_error"]
+    readonly_fields = ["url", "etag", "last_modified", "last_fetched_at", "last_success_at", "last_error"]
+
+    def has_add_permission(self, request):
+        return False

@@ -29,3 +29,8 @@ lists_changed = Signal()
 # Rows were marked stale with a bulk UPDATE, which sends no post_save: ask for an index run
 # (search.indexing.request_indexing). Sent by ArticleQuerySet.mark_index_stale.
 index_stale = Signal()
+
+# A linking run has rewritten these articles' club links and results (inside its transaction):
+# their ties to matches and the matches' reported scores follow (articles.matches.tying).
+# Sent by articles.entities.linking with `article_ids`.
+links_changed = Signal()

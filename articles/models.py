@@ -115,6 +115,11 @@ class Article(models.Model):
     body_html = models.TextField(_("tekst (HTML)"), blank=True, help_text=_("Gesaneerde HTML."))
     author = models.CharField(_("auteur"), max_length=300, blank=True)
     image_url = models.URLField(_("afbeelding"), max_length=1000, blank=True)
+    # The lead image's size where the feed or page says it (pages then reserve its room), and its
+    # text alternative ("" when the source gave none: beside its headline it is decorative).
+    image_width = models.PositiveIntegerField(_("breedte afbeelding"), null=True, blank=True)
+    image_height = models.PositiveIntegerField(_("hoogte afbeelding"), null=True, blank=True)
+    image_alt = models.CharField(_("alternatieve tekst afbeelding"), max_length=300, blank=True)
     language = models.CharField(_("taal"), max_length=10, default="nl")
 
     published_at = models.DateTimeField(_("gepubliceerd op"), default=timezone.now)
@@ -276,8 +281,15 @@ class Club(models.Model):
 
 
 class Player(models.Model):
+    """Someone the articles are about: a player, or a club's head coach (`role`)."""
+
+    class Role(models.TextChoices):
+        PLAYER = "player", _("speler")
+        COACH = "coach", _("trainer")
+
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(_("naam"), max_length=200)
+    role = models.CharField(_("rol"), max_length=10, choices=Role.choices, default=Role.PLAYER)
     club = models.ForeignKey(
         Club, on_delete=models.SET_NULL, null=True, blank=True, related_name="players", verbose_name=_("club")
     )
@@ -302,6 +314,10 @@ class Player(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:player", kwargs={"slug": self.slug})
+
+    @property
+    def is_coach(self) -> bool:
+        return self.role == self.Role.COACH
 
 
 class GazetteerDeletion(models.Model):
@@ -477,3 +493,134 @@ class StoryRedirect(models.Model):
 
     def __str__(self):
         return f"{self.old_slug} → {self.story.slug}"
+
+
+# --- Matches (articles/matches/) ------------------------------------------------------------
+
+
+class Competition(models.Model):
+    """A league or cup whose fixtures we import (openfootball's code: "be.1", "uefa.cl")."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("naam"), max_length=200)
+    # The latest season its matches have: what its page and the club pages show. Kept by the
+    # import, so a page finds the season and its matches in one query.
+    current_season = models.CharField(_("huidig seizoen"), max_length=9, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("competitie")
+        verbose_name_plural = _("competities")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:competition", kwargs={"code": self.code})
+
+
+class Match(models.Model):
+    """One fixture of a competition's season, as the fixtures data gives it, with what the news
+    reported about its score (articles.matches.reconcile keeps the reported fields)."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("gepland")
+        PLAYED = "played", _("gespeeld")
+        AWARDED = "awarded", _("reglementair")
+        POSTPONED = "postponed", _("uitgesteld")
+
+    competition = models.ForeignKey(
+        Competition, on_delete=models.CASCADE, related_name="matches", verbose_name=_("competitie")
+    )
+    season = models.CharField(_("seizoen"), max_length=9)  # "2025-26"
+    round = models.CharField(_("speeldag"), max_length=100)  # as the data names it: "Matchday 3"
+    slug = models.SlugField(max_length=200, unique=True)
+    home = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="home_matches", verbose_name=_("thuisploeg"))
+    away = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="away_matches", verbose_name=_("uitploeg"))
+    kickoff = models.DateTimeField(_("aftrap"), db_index=True)
+    time_known = models.BooleanField(_("uur bekend"), default=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    home_goals = models.PositiveSmallIntegerField(_("doelpunten thuis"), null=True, blank=True)
+    away_goals = models.PositiveSmallIntegerField(_("doelpunten uit"), null=True, blank=True)
+    home_penalties = models.PositiveSmallIntegerField(null=True, blank=True)
+    away_penalties = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The score the news reports (the one most of its tied articles give) and where it was
+    # first read; `score_conflict` when a report disagrees with the data's score.
+    reported_home_goals = models.PositiveSmallIntegerField(_("gemeld thuis"), null=True, blank=True, editable=False)
+    reported_away_goals = models.PositiveSmallIntegerField(_("gemeld uit"), null=True, blank=True, editable=False)
+    reported_by = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    score_conflict = models.BooleanField(_("conflict met de berichtgeving"), default=False, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kickoff", "pk"]
+        verbose_name = _("wedstrijd")
+        verbose_name_plural = _("wedstrijden")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["competition", "season", "round", "home", "away"], name="match_unique_fixture"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["competition", "season", "kickoff"], name="match_competition_season"),
+            models.Index(fields=["home", "kickoff"], name="match_home_kickoff"),
+            models.Index(fields=["away", "kickoff"], name="match_away_kickoff"),
+        ]
+
+    def __str__(self):
+        return f"{self.home} – {self.away} ({self.kickoff:%Y-%m-%d})"
+
+    def get_absolute_url(self):
+        return reverse("articles:match", kwargs={"slug": self.slug})
+
+    @property
+    def has_score(self) -> bool:
+        return self.home_goals is not None and self.away_goals is not None
+
+    @property
+    def has_reported_score(self) -> bool:
+        return self.reported_home_goals is not None and self.reported_away_goals is not None
+
+
+class ArticleMatch(models.Model):
+    """An article tied to the match it is about. Automatic ties are rebuilt by every run
+    (articles.matches.tying); an editor's row (tied or untied) outlives them, as club links do."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="match_links")
+    match = models.ForeignKey(
+        Match, on_delete=models.CASCADE, related_name="article_links", verbose_name=_("wedstrijd")
+    )
+    origin = models.CharField(_("herkomst"), max_length=10, choices=LinkOrigin.choices, default=LinkOrigin.AUTO)
+    state = models.CharField(_("status"), max_length=10, choices=LinkState.choices, default=LinkState.LINKED)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("wedstrijdkoppeling")
+        verbose_name_plural = _("wedstrijdkoppelingen")
+        constraints = [models.UniqueConstraint(fields=["article", "match"], name="articlematch_unique")]
+        indexes = [models.Index(fields=["match", "state"], name="articlematch_match_state")]
+
+    def __str__(self):
+        return f"{self.article_id} → {self.match}"
+
+
+class FixtureFeed(models.Model):
+    """A configured fixtures URL (NEWSDESK_FIXTURE_URLS) with what its last fetch left: the
+    validators for a conditional GET, and the outcome."""
+
+    url = models.URLField(max_length=1000, unique=True)
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["url"]
+        verbose_name = _("wedstrijdfeed")
+        verbose_name_plural = _("wedstrijdfeeds")
+
+    def __str__(self):
+        return self.url

@@ -24,7 +24,7 @@ def linked_players() -> Prefetch:
     links = (
         ArticlePlayer.objects.filter(state=LinkState.LINKED)
         .select_related("player")
-        .only("article", "player__slug", "player__name")
+        .only("article", "player__slug", "player__name", "player__role")
     )
     return Prefetch("player_links", queryset=links, to_attr="linked_players")
 
@@ -122,26 +122,30 @@ def clubs_with_counts() -> QuerySet[Club]:
 
 
 def stories_about_club(club: Club, limit: int = 5) -> list[Story]:
-    """The club's latest stories: those of its newest published articles."""
+    """The club's latest stories: the newest among those of its newest published articles.
+
+    One query (the articles as a subquery): the club page's fixtures need the query this saves
+    to stay within its ten."""
     recent = (
         Article.objects.published()
         .filter(club_links__club=club, club_links__state=LinkState.LINKED, story__isnull=False)
         .order_by("-published_at")
-        .values_list("story_id", flat=True)[: limit * 10]
+        .values("story_id")[: limit * 10]
     )
-    story_ids = list(dict.fromkeys(recent))[:limit]
-    stories = Story.objects.filter(pk__in=story_ids, article_count__gt=0).select_related("lead_article")
-    return list(stories.order_by("-last_published_at"))
+    stories = Story.objects.filter(pk__in=recent, article_count__gt=0).select_related("lead_article")
+    return list(stories.order_by("-last_published_at")[:limit])
 
 
-def club_directory() -> list[tuple[str, list[tuple[str, list[Club]]]]]:
-    """Every club with its article count, as [(country, [(league, [club, ...]), ...]), ...].
+def club_directory(clubs: QuerySet[Club] | None = None) -> list[tuple[str, list[tuple[str, list[Club]]]]]:
+    """Every club with its article count (or the `clubs` given, as the player index reads them),
+    as [(country, [(league, [club, ...]), ...]), ...]: the order of the club list and /players/.
 
     Belgium and the Netherlands first (our readers' own), then the countries we follow most
-    closely (most clubs); within a country the league with most clubs (the top flight) first.
+    closely (most clubs); within a country the league with most clubs (the top flight) first;
+    within a league by name.
     """
     by_country: dict[str, dict[str, list[Club]]] = {}
-    for club in clubs_with_counts().order_by("name"):
+    for club in (clubs_with_counts() if clubs is None else clubs).order_by("name"):
         by_country.setdefault(club.country, {}).setdefault(club.league, []).append(club)
     home = {"BEL": 0, "NED": 1}
     size = {code: sum(len(clubs) for clubs in leagues.values()) for code, leagues in by_country.items()}

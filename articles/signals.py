@@ -2,12 +2,14 @@
 
 import logging
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from articles import hooks, tasks
 from articles.entities import linking
 from articles.ingest import landing
+from articles.matches import tying
 from articles.models import Article, ArticleClub, ArticlePlayer, Club, Player
 from articles.web import sidebars
 from newsdesk.celery import send_or_defer
@@ -49,3 +51,16 @@ def retire_cached_lists(sender, **kwargs):
 @receiver(index_updated)
 def index_written(sender, **kwargs):
     landing.request_relating()  # landed articles now in the index get their related lists
+
+
+# Ties to matches follow the club links: after every linking run (inside its transaction), and
+# after an editor's change to one article's links in the admin.
+@receiver(hooks.links_changed)
+def follow_links(sender, article_ids, **kwargs):
+    tying.follow_articles(article_ids)
+
+
+@receiver([post_save, post_delete], sender=ArticleClub)
+def club_link_changed(sender, instance, **kwargs):
+    article_id = instance.article_id
+    transaction.on_commit(lambda: tying.follow_articles([article_id]))

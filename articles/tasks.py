@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from articles.entities import linking
 from articles.ingest import entries as ingest
-from articles.ingest import feeds, http, landing
+from articles.ingest import feeds, fixture_feeds, http, landing
 from articles.models import Source
 
 logger = logging.getLogger(__name__)
@@ -145,3 +145,11 @@ def relink_all() -> int:
         relink_articles.delay(batch)
         batches += 1
     return batches
+
+
+@shared_task
+def refresh_fixtures() -> dict:
+    """Beat, hourly: fetch the configured fixture files (conditional GET) and import those that
+    changed. Each URL's outcome and error are recorded on its FixtureFeed row; a failed one is
+    tried again at the next run."""
+    return fixture_feeds.refresh_all()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from articles.web import crawlers, indexes, views
+from articles.web import crawlers, indexes, matches, views
 from articles.web.syndication import ClubFeed, LatestFeed, PlayerFeed
 
 app_name = "articles"
@@ -18,4 +18,11 @@ urlpatterns = [
     path("players/<slug:slug>/feed/", PlayerFeed(), name="player-feed"),
     path("stories/", indexes.story_index, name="stories"),
     path("stories/<slug:slug>/", views.story_detail, name="story"),
+]
+
+# Fixtures, tables and matches (articles/web/matches.py).
+urlpatterns += [
+    path("competities/<str:code>/", matches.competition_detail, name="competition"),
+    path("wedstrijden/<slug:slug>/", matches.match_detail, name="match"),
+    path("clubs/<slug:slug>/wedstrijden.ics", matches.club_calendar, name="club-calendar"),
 ]

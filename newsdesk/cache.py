@@ -6,12 +6,16 @@ and answered as a miss: reads return the default, writes do nothing, `incr` rais
 ValueError of a missing key (callers already handle that). After a failure Redis is left alone
 for RETRY_AFTER seconds, so a page does not pay a connection timeout for each of its fragments.
 Short socket timeouts keep a Redis that hangs (rather than refuses) from holding a page.
+
+`Generation` is the one way the site retires a whole family of cached keys at once (the page
+cache, the sidebars): a counter kept in this cache that the family's keys carry.
 """
 
 import logging
 import threading
 import time
 
+from django.core.cache import cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
@@ -87,3 +91,28 @@ class ForgivingRedisCache(RedisCache):
 
     def clear(self):
         return self._call("clear", False)
+
+
+class Generation:
+    """A number in the default cache that a family of keys carries: `advance()` retires every key
+    made under the old number at once, without knowing the keys (they expire on their own).
+
+    With the cache unreachable (the forgiving cache answers as a miss) `current()` is 1 and
+    `advance()` does nothing, never an error: the family is not stored meanwhile either.
+    """
+
+    def __init__(self, name: str):
+        self.key = f"{name}:generation"
+
+    def current(self) -> int:
+        generation = cache.get(self.key)
+        if generation is None:
+            cache.add(self.key, 1, timeout=None)
+            generation = cache.get(self.key, 1)
+        return generation
+
+    def advance(self) -> None:
+        try:
+            cache.incr(self.key)
+        except ValueError:  # never set, or evicted: start again at 1 (retires any later number's keys)
+            cache.add(self.key, 1, timeout=None)

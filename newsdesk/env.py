@@ -78,3 +78,20 @@ def env_choice(name: str, choices: list[str], default: str) -> str:
     if raw not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
     return raw
+
+
+def env_fixture_urls(name: str) -> list[tuple[str, str, str]]:
+    """Fixture files to refresh: comma-separated `code/season=url` entries
+    ("be.1/2025-26=https://example.org/2025-26/be.1.json") as (code, season, url)."""
+    import re
+
+    entries = []
+    for item in env_list(name, []):
+        found = re.fullmatch(r"([a-z]{2,5}\.[a-z0-9]{1,4})/(\d{4}-\d{2})=(https?://\S+)", item)
+        if not found:
+            raise ImproperlyConfigured(
+                f"{name} must be comma-separated code/season=url entries "
+                f"(be.1/2025-26=https://…/2025-26/be.1.json), not {item!r}"
+            )
+        entries.append((found[1], found[2], found[3]))
+    return entries

@@ -32,7 +32,9 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.cache import cc_delim_re, get_cache_key, has_vary_header, learn_cache_key
 
-GENERATION_KEY = "pagecache:generation"
+from newsdesk.cache import Generation
+
+GENERATION = Generation("pagecache")
 HEADER = "X-Page-Cache"
 _NEVER = {"private", "no-cache", "no-store"}
 _NOT_AN_EDIT = ("/admin/login/", "/admin/logout/", "/admin/password_change/")
@@ -68,18 +70,11 @@ class PageCacheMiddleware:
 
 def purge() -> None:
     """Retire every cached page now (they are left to expire under their old keys)."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # never set, or evicted: a new value retires the old keys as well
-        cache.add(GENERATION_KEY, 1, timeout=None)
+    GENERATION.advance()
 
 
 def _generation() -> int:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        generation = cache.get(GENERATION_KEY, 1)
-    return generation
+    return GENERATION.current()
 
 
 def _anonymous_read(request) -> bool:

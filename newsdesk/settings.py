@@ -12,7 +12,17 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
-from newsdesk.env import env_bool, env_choice, env_database, env_int, env_list, env_rate, env_redis_url, env_str
+from newsdesk.env import (
+    env_bool,
+    env_choice,
+    env_database,
+    env_fixture_urls,
+    env_int,
+    env_list,
+    env_rate,
+    env_redis_url,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -233,13 +243,14 @@ SPECTACULAR_SETTINGS = {
 # --- Headers on every response --------------------------------------------------------------
 # No inline script or style anywhere (the admin's included): a script that slipped through the
 # sanitizer into a page still cannot run, and nothing may be loaded from another host but
-# images. Pages may not be framed (clickjacking).
+# images: articles' lead images are the news sites' own, hotlinked (a few sites still serve them
+# over http, which an https page upgrades itself). Pages may not be framed (clickjacking).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "https:"],
+        "img-src": ["'self'", "https:", "http:"],
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],
@@ -306,3 +317,15 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"), "newsdesk.pagecache.PageCacheMiddleware"
 )
 # --- end of page cache ---
+
+# --- Fixtures (articles/matches/, articles/ingest/fixture_feeds.py) ---
+# openfootball football.json files beat refreshes every hour through the guarded HTTP client
+# (conditional GET): comma-separated code/season=url, e.g.
+# be.1/2025-26=https://raw.githubusercontent.com/openfootball/football.json/master/2025-26/be.1.json
+NEWSDESK_FIXTURE_URLS = env_fixture_urls("NEWSDESK_FIXTURE_URLS")
+CELERY_BEAT_SCHEDULE["refresh-fixtures"] = {
+    "task": "articles.tasks.refresh_fixtures",
+    "schedule": crontab(minute=7),  # hourly: results arrive in the data within hours of a match
+}
+CELERY_TASK_ROUTES["articles.tasks.refresh_fixtures"] = {"queue": "fetch"}  # network waiting, no index
+# --- end of fixtures ---

@@ -16,6 +16,7 @@ router.register("articles", api.ArticleViewSet, basename="article")
 router.register("clubs", api.ClubViewSet, basename="club")
 router.register("players", api.PlayerViewSet, basename="player")
 router.register("stories", api.StoryViewSet, basename="story")
+router.register("matches", api.MatchViewSet, basename="match")
 
 admin.site.site_header = "newsdesk redactie"
 admin.site.site_title = "newsdesk"
@@ -32,6 +33,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/search/", SearchAPIView.as_view(), name="api-search"),
+    path("api/standings/", api.StandingsView.as_view(), name="api-standings"),
     path("search/", include("search.urls")),
     path("api/", include(router.urls)),
     path("healthz", health.healthz, name="healthz"),

@@ -168,22 +168,42 @@ def rebuild(progress=None, chunk: int = 1000) -> int:
 
 def _rebuild_in_database(backend, progress, chunk) -> int:
     """PostgreSQL: every document anew in one transaction; searches read the old rows until it
-    commits."""
+    commits. For a large archive, forked processes (one per core) read and analyse the articles
+    (the most of a rebuild's work) and this one writes what they made."""
     started = timezone.now()
     ids = list(selectors.published_articles().order_by("pk").values_list("pk", flat=True))
+    parts = [ids[start : start + chunk] for start in range(0, len(ids), chunk)]
+    workers = _parallel_parts(len(ids))
+    if workers > 1:
+        connections.close_all()  # forked below: each process opens its own connection
+        pool = multiprocessing.get_context("fork").Pool(workers)
+        prepared = pool.imap(_prepare_part, parts)
+    else:
+        pool, prepared = None, map(_prepare_part, parts)
 
     def chunks():
-        for start in range(0, len(ids), chunk):
-            yield list(_documents(ids[start : start + chunk]).values())
+        done = 0
+        for rows in prepared:
+            yield rows
+            done += len(rows.documents)
             if progress:
-                progress(min(start + chunk, len(ids)), len(ids))
+                progress(done, len(ids))
 
-    with transaction.atomic():
-        backend.replace_all(chunks())
-        Article.objects.filter(updated_at__lt=started).update(indexed_at=F("updated_at"))
-        IndexDeletion.objects.all().delete()
+    try:
+        with transaction.atomic():
+            backend.replace_all(chunks())
+            Article.objects.filter(updated_at__lt=started).update(indexed_at=F("updated_at"))
+            IndexDeletion.objects.all().delete()
+    finally:
+        if pool is not None:
+            pool.terminate()
     index_pending()
     return len(ids)
+
+
+def _prepare_part(ids):
+    """The backend's rows for these articles (read and analysed): search.postgres.Prepared."""
+    return get_backend().prepare(list(_documents(ids).values()))
 
 
 def _parallel_parts(articles: int) -> int:

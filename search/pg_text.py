@@ -44,7 +44,7 @@ def filter_sql(filters) -> tuple[str, list]:
     parts, params = [], []
     for column, value in (("clubs", filters.club), ("players", filters.player)):
         if value:
-            parts.append(f"%s = ANY({column})")
+            parts.append(f"{column} @> ARRAY[%s]::text[]")  # GIN-indexed, where "= ANY" reads each row
             params.append(value)
     for column, value in (("story", filters.story), ("source", filters.source)):
         if value:
@@ -72,7 +72,7 @@ def compile_tree(tree, vector: str = "vector") -> tuple[str, list]:
         column = ENTITY_COLUMNS[tree.field]
         if tree.field == "source":
             return f"{column} = %s", [tree.term]
-        return f"%s = ANY({column})", [tree.term]
+        return f"{column} @> ARRAY[%s]::text[]", [tree.term]
     if isinstance(tree, language.Not):
         sql, params = compile_tree(tree.item, vector)
         return f"NOT ({sql})", params

@@ -5,6 +5,7 @@ folder of its own between runs, topped up when a run asks for more articles."""
 import json
 import time
 
+from articles.bench import bulk_archive
 from articles.bench.runs import index_requests_off
 from articles.bench.synthetic import from_gazetteer
 from articles.ingest.importing import import_lines
@@ -38,9 +39,14 @@ def load(articles: int, progress=None) -> dict | None:
     }
 
 
-def load_for(out: dict, articles: int, stderr) -> None:
-    """load(), as a benchmark command starts: progress on its `stderr`, and what the load took
-    in its figures (`out`), if it loaded anything."""
-    loaded = load(articles, progress=lambda n: stderr.write(f"loaded {n}"))
+def load_for(out: dict, articles: int, stderr, *, bulk: bool = False) -> None:
+    """load() (or with `bulk`, articles.bench.bulk_archive's), as a benchmark command starts:
+    progress on its `stderr`, and what the load took in its figures (`out`), if it loaded
+    anything."""
+
+    def progress(loaded):
+        stderr.write(f"loaded {loaded}")
+
+    loaded = bulk_archive.load(articles, SEED, progress=progress) if bulk else load(articles, progress=progress)
     if loaded:
         out["load"] = loaded

@@ -30,6 +30,11 @@ class BenchCommand(BaseCommand):
     def add_arguments(self, parser):
         name, default = self.repeat
         parser.add_argument("--articles", type=int, default=self.default_articles)
+        parser.add_argument(
+            "--bulk",
+            action="store_true",
+            help="load missing articles in bulk (articles.bench.bulk_archive: links and stories from the generator)",
+        )
         parser.add_argument(f"--{name}", type=int, default=default)
 
 

@@ -232,7 +232,7 @@ class ArticleGenerator:
         pool = self.players_by_club.get(club) or self.all_players
         return rng.choice(pool)
 
-    def _event(self, number: int) -> int:
+    def event(self, number: int) -> int:
         """Which event an article reports: its own, or (FOLLOW_UP of the time) that of one of
         the few articles before it, as another source's report of the same match."""
         rng = random.Random(self.seed * 999_983 + number)
@@ -242,7 +242,7 @@ class ArticleGenerator:
         return number
 
     def article(self, number: int) -> SyntheticArticle:
-        event = random.Random(self.seed * 1_000_003 + self._event(number))
+        event = random.Random(self.seed * 1_000_003 + self.event(number))
         (home, league), (away, _), (third, _), (fourth, _) = event.sample(self.clubs, 4)
         slots = {
             "home": home,

@@ -106,6 +106,8 @@ def validate(data) -> None:
         club = player.get("club") or ""
         if not isinstance(club, str) or (club and club not in known_clubs):
             errors.append(f"{where}: unknown club {club!r}")
+        if (player.get("role") or Player.Role.PLAYER) not in Player.Role.values:
+            errors.append(f"{where}: 'role' must be one of {', '.join(map(repr, Player.Role.values))}")
     if errors:
         raise GazetteerError("; ".join(errors))
 
@@ -130,8 +132,10 @@ def _names(entry: dict, key: str) -> list[str]:
 # The fields the file gives, in its shape: a player's club is its slug ("" for none).
 FIELDS = {
     Club: ("name", "country", "league", "aliases", "context_aliases", "adjectives"),
-    Player: ("name", "club", "country", "aliases", "context_aliases"),
+    Player: ("name", "club", "role", "country", "aliases", "context_aliases"),
 }
+# What a row's `shipped` means by a field that files written before the field existed lack.
+SHIPPED_DEFAULTS = {"role": Player.Role.PLAYER}
 NAME_LISTS = frozenset({"aliases", "context_aliases", "adjectives"})
 KINDS = {Club: GazetteerDeletion.Kind.CLUB, Player: GazetteerDeletion.Kind.PLAYER}
 
@@ -152,6 +156,7 @@ def player_entry(player: dict) -> dict:
     return {
         "name": player["name"].strip(),
         "club": player.get("club") or "",
+        "role": player.get("role") or Player.Role.PLAYER,
         "country": (player.get("country") or "").upper(),
         "aliases": _names(player, "aliases"),
         "context_aliases": _names(player, "context_aliases"),
@@ -172,7 +177,7 @@ def edited_fields(obj) -> list[str]:
     ours = current(obj)
     if obj.shipped is None:
         return list(ours)
-    return [name for name, value in ours.items() if obj.shipped.get(name) != value]
+    return [name for name, value in ours.items() if obj.shipped.get(name, SHIPPED_DEFAULTS.get(name)) != value]
 
 
 def merge(name: str, theirs, ours, base):
@@ -204,7 +209,7 @@ def _load_entry(model, obj, slug: str, theirs: dict, model_values, report: LoadR
     base = obj.shipped or {}
     merged = {}
     for name, value in theirs.items():
-        merged[name] = merge(name, value, ours[name], base.get(name))
+        merged[name] = merge(name, value, ours[name], base.get(name, SHIPPED_DEFAULTS.get(name)))
         if merged[name] != value:
             report.kept.append(f"{kind} {slug}: {name}")
     values = model_values(merged)

@@ -412,6 +412,7 @@ def link_articles(articles, matcher: Matcher | None = None) -> int:
     with transaction.atomic():
         changed = _apply(ArticleClub, "club_id", clubs) | _apply(ArticlePlayer, "player_id", players)
         results.store_results(articles, mentions_by_article)
+        hooks.links_changed.send(sender=__name__, article_ids=[article.pk for article in articles])
         if changed:
             # Bulk writes send no signals: the index must still learn that the links changed.
             Article.objects.filter(pk__in=changed).mark_index_stale()

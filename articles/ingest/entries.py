@@ -1,10 +1,10 @@
 """Turning one feed entry into a stored article, with the full text from its page when needed."""
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, fields
 from datetime import datetime
 
-from articles.ingest import http
+from articles.ingest import http, images
 from articles.ingest.cleaning import html_to_text, make_teaser
 from articles.ingest.extract import Extracted, ExtractionFailed, extract_article
 from articles.ingest.store import Draft, StoreResult, draft, store_draft
@@ -33,8 +33,16 @@ def fetch_page(source: Source, entry: dict) -> http.Response | http.FetchError |
         return exc
 
 
+@dataclass
+class PageArticle(Extracted):
+    """The article extracted from a page, with the page's lead image (og:image), which the
+    extraction leaves out."""
+
+    image: images.LeadImage | None = None
+
+
 # What an entry's page gave: the article in it, the error met, or None (no page needed).
-PageResult = Extracted | http.FetchError | ExtractionFailed | None
+PageResult = PageArticle | Extracted | http.FetchError | ExtractionFailed | None
 
 
 def read_page(source: Source, entry: dict, extract=extract_article) -> PageResult:
@@ -52,7 +60,9 @@ def read_page(source: Source, entry: dict, extract=extract_article) -> PageResul
     except Exception as exc:  # a parser's bug on one page: that entry keeps the feed's text
         logger.exception("extracting %s for source %s failed", page.url, source.pk)
         return ExtractionFailed(f"the extractor failed: {type(exc).__name__}: {exc}")
-    return replace(extracted, canonical=extracted.canonical or page.url)
+    found = {f.name: getattr(extracted, f.name) for f in fields(extracted)}
+    found["canonical"] = extracted.canonical or page.url
+    return PageArticle(**found, image=images.page_image(page.body, page.url))
 
 
 def entry_draft(source: Source, entry: dict, page: PageResult, *, raise_network_errors: bool = False) -> Draft:
@@ -65,6 +75,7 @@ def entry_draft(source: Source, entry: dict, page: PageResult, *, raise_network_
     title, author = entry.get("title") or "", entry.get("author") or ""
     published = datetime.fromisoformat(entry["published"]) if entry.get("published") else None
     url, body_html, note = entry["link"], feed_html, ""
+    image = images.LeadImage.from_dict(entry.get("image"))
     if isinstance(page, http.NetworkError):
         if raise_network_errors:
             raise page
@@ -73,11 +84,15 @@ def entry_draft(source: Source, entry: dict, page: PageResult, *, raise_network_
     elif isinstance(page, http.FetchError | ExtractionFailed):
         note = f"kept the feed's text: {type(page).__name__}: {page}"
     elif page is not None:
-        text, body_html = page.text, ""
+        if len(page.text) >= len(text):  # a page reading shorter than the feed's summary is not the article
+            text, body_html = page.text, ""
+        else:
+            note = "kept the feed's text: the page's text is shorter"
         title = title or page.title
         author = author or page.author
         published = published or page.published
         url = page.canonical
+        image = images.better(image, getattr(page, "image", None))
     return draft(
         source,
         url=url,
@@ -88,6 +103,7 @@ def entry_draft(source: Source, entry: dict, page: PageResult, *, raise_network_
         author=author,
         published_at=published,
         extraction_note=note,
+        image=image,
         entry_hash=entry.get("fingerprint", ""),
     )
 

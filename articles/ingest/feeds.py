@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from articles.ingest import entries as ingest
-from articles.ingest import http, store
+from articles.ingest import http, images, store
 from articles.ingest.cleaning import html_to_text
 from articles.ingest.extract import extract_article
 from articles.ingest.store import Outcome
@@ -85,11 +85,12 @@ def _is_http(url: str) -> bool:
     return url.startswith(("http://", "https://"))
 
 
-def normalize_entry(entry, base_url: str) -> dict | None:
+def normalize_entry(entry, base_url: str, feed_url: str = "") -> dict | None:
     """A feedparser entry as a small JSON-safe dict, or None when it holds nothing to read.
 
     An entry without a link of its own (some feeds carry only text) gets an address under the
-    feed's site, and no page is fetched for it: there is none.
+    feed's site, and no page is fetched for it: there is none. Its lead image, when it names one,
+    is resolved against the feed's own address (`feed_url`).
     """
     content = entry.get("content") or []
     html = (content[0].get("value") if content else "") or entry.get("summary") or ""
@@ -115,6 +116,8 @@ def normalize_entry(entry, base_url: str) -> dict | None:
         "published": _published(entry),
         "has_page": has_page,
     }
+    if image := images.feed_image(entry, feed_url or base_url):
+        normalized["image"] = image.as_dict()  # only when there is one: other fingerprints stay
     normalized["fingerprint"] = hashlib.sha256(json.dumps(normalized, sort_keys=True).encode()).hexdigest()
     return normalized
 
@@ -131,7 +134,7 @@ def parse_feed(body: bytes, headers: dict[str, str], url: str) -> ParsedFeed:
         problem = f"{type(parsed.get('bozo_exception')).__name__}: {parsed.get('bozo_exception')}"
     site = parsed.feed.get("link") or ""
     base_url = site if _is_http(site) else url
-    entries = [e for e in (normalize_entry(entry, base_url) for entry in parsed.entries[:MAX_ENTRIES]) if e]
+    entries = [e for e in (normalize_entry(entry, base_url, url) for entry in parsed.entries[:MAX_ENTRIES]) if e]
     skipped = len(parsed.entries[:MAX_ENTRIES]) - len(entries)
     if not entries:
         if parsed.entries:

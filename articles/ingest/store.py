@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from articles.ingest import landing
 from articles.ingest.canonical import canonical_url
 from articles.ingest.cleaning import content_hash, make_teaser, normalize_text, sanitize_html, text_to_html
+from articles.ingest.images import LeadImage
 from articles.models import Article, Source
 
 
@@ -53,7 +54,7 @@ def draft(
     guid: str = "",
     author: str = "",
     published_at: datetime | None = None,
-    image_url: str = "",
+    image: LeadImage | None = None,
     extraction_note: str = "",
     entry_hash: str = "",
 ) -> Draft:
@@ -72,10 +73,15 @@ def draft(
             "teaser": make_teaser(text or title),
             "author": author[:300],
             "content_hash": content_hash(title, text),
-            "image_url": image_url[:1000],
             "extraction_note": extraction_note[:500],
+            # Only with an image: an entry that names none leaves the stored one (or an editor's).
+            **(image_fields(image) if image else {}),
         },
     )
+
+
+def image_fields(image: LeadImage) -> dict:
+    return {"image_url": image.url, "image_width": image.width, "image_height": image.height, "image_alt": image.alt}
 
 
 def store_article(source: Source, **kwargs) -> StoreResult:
@@ -100,7 +106,7 @@ def _original_of(d: Draft) -> Article | None:
     )
 
 
-def _new_article(d: Draft, duplicate_of: Article | None) -> Article:
+def new_article(d: Draft, duplicate_of: Article | None) -> Article:
     now = timezone.now()
     return Article(
         source=d.source,
@@ -123,7 +129,7 @@ def store_draft(d: Draft) -> StoreResult:
     duplicate_of = _original_of(d)
     try:
         with transaction.atomic():
-            article = _new_article(d, duplicate_of)
+            article = new_article(d, duplicate_of)
             article.save()
     except IntegrityError:
         # Another worker stored the same article between our look-up and our insert.
@@ -163,7 +169,7 @@ def store_drafts(drafts: list[Draft]) -> list[StoreResult]:
                 taken.add(guid_key)
     try:
         with transaction.atomic():
-            created = Article.objects.bulk_create([_new_article(d, original) for _, d, original in fresh])
+            created = Article.objects.bulk_create([new_article(d, original) for _, d, original in fresh])
     except IntegrityError:
         # Someone stored one of these meanwhile: fall back to one at a time, which sorts it out.
         return [store_draft(d) for d in drafts]
@@ -201,8 +207,12 @@ def store_batch(drafts: list[Draft]) -> list[StoreResult | DatabaseError]:
     return results
 
 
+IMAGE_FIELDS = ("image_url", "image_width", "image_height", "image_alt")
+
+
 def _update(article: Article, d: Draft) -> StoreResult:
-    if article.content_hash == d.digest and article.title == d.fields["title"]:
+    same_image = all(getattr(article, name) == d.fields[name] for name in IMAGE_FIELDS if name in d.fields)
+    if article.content_hash == d.digest and article.title == d.fields["title"] and same_image:
         if d.entry_hash and article.entry_hash != d.entry_hash:
             # The entry changed but not its text (a new date, say): remember it, touch nothing else.
             Article.objects.filter(pk=article.pk).update(entry_hash=d.entry_hash)

@@ -5,36 +5,23 @@ a page of stories by its date index with their count columns, and its total from
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from articles.models import Club, Player, Story, country_name
+from articles import selectors
+from articles.models import Club, Player, Story
 from articles.web import sidebars
 
 STORIES_PER_PAGE = 20
-HOME_COUNTRIES = {"BEL": 0, "NED": 1}
-
-
-def directory_order(clubs) -> list[Club]:
-    """The clubs (sorted by name) in the order the club list shows them (selectors.club_directory):
-    Belgium and the Netherlands first, then the countries with most clubs; within a country the
-    league with most clubs first; within a league by name."""
-    by_country: dict[str, dict[str, list[Club]]] = {}
-    for club in clubs:
-        by_country.setdefault(club.country, {}).setdefault(club.league, []).append(club)
-    size = {code: sum(len(members) for members in leagues.values()) for code, leagues in by_country.items()}
-    countries = sorted(by_country, key=lambda code: (HOME_COUNTRIES.get(code, 2), -size[code], country_name(code)))
-    return [
-        club
-        for code in countries
-        for _, members in sorted(by_country[code].items(), key=lambda item: (-len(item[1]), item[0]))
-        for club in members
-    ]
 
 
 def player_index(request):
-    """Every player, under his club, clubs in the club list's order; players without a club last."""
+    """Every player, under his club, clubs in the club list's order, its coach first (marked);
+    players without a club last."""
     players_by_club: dict[int | None, list[Player]] = {}
-    for player in Player.objects.only("slug", "name", "club_id").order_by("name"):
+    for player in Player.objects.only("slug", "name", "club_id", "role").order_by("name"):
         players_by_club.setdefault(player.club_id, []).append(player)
-    clubs = directory_order(Club.objects.only("slug", "name", "country", "league").order_by("name"))
+    for players in players_by_club.values():
+        players.sort(key=lambda player: not player.is_coach)  # stable: by name within each role
+    directory = selectors.club_directory(Club.objects.only("slug", "name", "country", "league"))
+    clubs = [club for _, leagues in directory for _, members in leagues for club in members]
     groups = [(club, players_by_club[club.pk]) for club in clubs if club.pk in players_by_club]
     return render(
         request,

@@ -14,8 +14,9 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from articles.models import Article, LinkState
+from newsdesk.cache import Generation
 
-GENERATION_KEY = "sidebars:generation"
+GENERATION = Generation("sidebars")
 TIMEOUT = 15 * 60  # a safety net only: invalidation retires lists as soon as they change
 LATEST = 6
 ABOUT_CLUB = 5
@@ -63,19 +64,12 @@ def _teasers(articles) -> list[Teaser]:
 
 def generation() -> int:
     """The current generation; templates put it in {% cache %} keys so fragments retire too."""
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        generation = cache.get(GENERATION_KEY, 1)
-    return generation
+    return GENERATION.current()
 
 
 def invalidate() -> None:
     """Retire every cached list (called after articles land and after editors change stories)."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # never set, or evicted: any new value retires the old keys as well
-        cache.add(GENERATION_KEY, 1, timeout=None)
+    GENERATION.advance()
 
 
 def cached(name: str, build):

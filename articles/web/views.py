@@ -1,14 +1,17 @@
 """Reader-facing pages. Thin: selectors do the reading, templates the showing."""
 
+import functools
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
 from articles import selectors
-from articles.entities import results
-from articles.models import Club, Player, Story, StoryRedirect
+from articles.matches import schedule, versions
+from articles.models import Club, Player, Story, StoryRedirect, country_name
 from articles.stories import related as related_lists
 from articles.web import sidebars, timeline
 from articles.web.filters import EntityArticleFilter
@@ -82,7 +85,11 @@ def article_detail(request, pk, slug):
 
 
 def club_list(request):
-    return render(request, "articles/club_list.html", {"countries": selectors.club_directory()})
+    countries = selectors.club_directory()
+    # Where the header's "Buitenland" lands: the first country after Belgium and the Netherlands.
+    home = {country_name("BEL"), country_name("NED")}
+    abroad = next((number for number, (name, _) in enumerate(countries, 1) if name not in home), None)
+    return render(request, "articles/club_list.html", {"countries": countries, "abroad": abroad})
 
 
 def _filtered_page(request, articles, players=None, cache_key=None, articles_to_count=None):
@@ -109,11 +116,18 @@ def club_detail(request, slug):
     under the same generation number, per query string; the view only prepares lazy lists."""
     club = get_object_or_404(Club, slug=slug)
     players = club.players.order_by("name")
+    now = timezone.now()
+    # Fixtures, results and its place in the table (read only when the cached body is rebuilt:
+    # matches.versions retires it when matches change, and every ten minutes as rounds go by).
+    panel = functools.cache(lambda: schedule.cached_club_panel(club, now))
     context = {
         "club": club,
         "players": players,
         "stories": lambda: selectors.stories_about_club(club),
-        "results": lambda: results.recent_results(club),
+        # The scores the news gave for matches the fixtures data does not have.
+        "results": lambda: panel().text_results,
+        "fixtures": panel,
+        "fixtures_key": f"{versions.version()}:{int(now.timestamp()) // schedule.PANEL_SECONDS}",
         "generation": sidebars.generation(),
         **_filtered_page(
             request,

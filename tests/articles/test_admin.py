@@ -4,7 +4,19 @@ from django.contrib.auth.models import Group
 from django.db.models import F
 from django.urls import reverse
 
-from articles.models import Article, ArticleClub, GazetteerDeletion, LinkOrigin, LinkState, Source, Story
+from articles.models import (
+    Article,
+    ArticleClub,
+    ArticleMatch,
+    Competition,
+    FixtureFeed,
+    GazetteerDeletion,
+    LinkOrigin,
+    LinkState,
+    Match,
+    Source,
+    Story,
+)
 from tests.articles.admin_forms import edit_in_admin
 from tests.factories import ArticleFactory, ClubFactory, PlayerFactory, SourceFactory, StoryFactory
 
@@ -21,6 +33,19 @@ def newsroom():
     story.save()
     Group.objects.create(name="Redactie")
     GazetteerDeletion.objects.create(kind=GazetteerDeletion.Kind.PLAYER, slug="oud-speler")
+    # Fixtures (articles/matches/): a match, the article tied to it, a configured fixtures URL.
+    competition = Competition.objects.create(code="be.1", name="Jupiler Pro League", current_season="2025-26")
+    match = Match.objects.create(
+        competition=competition,
+        season="2025-26",
+        round="Matchday 1",
+        slug="club-brugge-anderlecht-2025-26",
+        home=club,
+        away=ClubFactory(name="RSC Anderlecht", slug="anderlecht"),
+        kickoff=article.published_at,
+    )
+    ArticleMatch.objects.create(article=article, match=match)
+    FixtureFeed.objects.create(url="https://fixtures.example/2025-26/be.1.json")
     return {"club": club, "player": player, "story": story, "article": article}
 
 

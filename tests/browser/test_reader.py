@@ -5,11 +5,17 @@ favicon included), no request to another host, no serious accessibility violatio
 
 import re
 import secrets
+import struct
+import zlib
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from html import escape
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.harness import Site, no_horizontal_scroll
+from tests.browser.harness import ROOT, Site, no_horizontal_scroll
+from tests.feedserver import FeedServer
 from tests.services import require_chromium
 
 pytestmark = [pytest.mark.once]
@@ -259,3 +265,145 @@ def test_the_site_at_390_px_wide(demo_site, new_page, path):
     scroll_width, viewport_width = no_horizontal_scroll(page)
     assert scroll_width <= viewport_width, f"{page.url}: {scroll_width}px wide in a {viewport_width}px viewport"
     watch.check(path.split("?")[0].strip("/").replace("/", "-") or "home")
+
+
+# --- Lead images: hotlinked from the news site, on cards and atop the article -----------------
+
+SCREENS = ROOT / "var" / "screens"
+
+
+def png(width: int, height: int, row_colour) -> bytes:
+    """A PNG drawn row by row: row_colour(y) -> (r, g, b) (a pitch, a sky: something to look at)."""
+    rows = b"".join(b"\x00" + bytes(row_colour(y)) * width for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
+
+
+def pitch(y: int) -> tuple:
+    if 333 <= y <= 341:
+        return (236, 240, 236)  # the halfway line
+    return (46, 125, 50) if (y // 75) % 2 else (56, 142, 60)  # mown stripes
+
+
+def evening_sky(y: int) -> tuple:
+    return (20 + y // 8, 40 + y // 7, 90 + y // 6)
+
+
+ARTICLE_TEXT = (
+    "Club Brugge heeft zaterdagavond in het Jan Breydelstadion een verdiende zege geboekt. "
+    "Hans Vanaken opende na een kwartier de score met een beheerste plaatsbal in de verste hoek. "
+    "Na de rust drukte blauw-zwart door en viel de tweede treffer na een snelle aanval over links. "
+    "De bezoekers kwamen er in het slot nog even bij, maar de thuisploeg hield stand tot het laatste fluitsignaal. "
+    "Met deze overwinning blijft Club Brugge in het spoor van de leider, en de trainer toonde zich tevreden "
+    "over de manier waarop zijn ploeg de wedstrijd naar zich toe trok in een volle en kolkende tribune."
+)
+
+
+EVENING_TEXT = (
+    "RSC Anderlecht is in het Lotto Park niet verder geraakt dan een gelijkspel tegen een taai Westerlo. "
+    "De paars-witten hadden het balbezit, maar vonden zelden een opening in het compacte blok van de Kempenaars. "
+    "Een afgeweken schot zorgde net voor het uur voor de openingstreffer van de bezoekers. "
+    "Anderlecht zette daarna alles op alles en werd beloond met een kopbal uit een hoekschop in de slotminuten. "
+    "Het publiek floot na afloop: de achterstand op de top loopt op, en de komende weken wachten zware verplaatsingen."
+)
+
+
+@pytest.fixture(scope="module")
+def news_site(tmp_path_factory):
+    """The demo archive plus two articles a feed brought in just now: one whose feed names a
+    1200 x 675 photo (media:content), one whose page names a photo without a size (og:image).
+    Both photos are served by the news site's own server: another host, as on the real web."""
+    require_chromium()
+    news = FeedServer().start()
+    news.route("/beelden/elftal.png", png(1200, 675, pitch), headers={"Content-Type": "image/png"})
+    news.route("/beelden/avond.png", png(960, 540, evening_sky), headers={"Content-Type": "image/png"})
+    page = (
+        "<!DOCTYPE html><html lang=nl><head><meta charset=utf-8><title>Anderlecht speelt gelijk</title>"
+        '<meta property="og:image" content="/beelden/avond.png">'
+        '<meta property="og:image:alt" content="Het Lotto Park bij avondval"></head><body><main><article>'
+        "<h1>Anderlecht speelt gelijk in eigen huis</h1>"
+        + "".join(f"<p>{escape(part)}.</p>" for part in EVENING_TEXT.split(". "))
+        + "</article></main></body></html>"
+    )
+    news.route("/voetbal/anderlecht-gelijk", page)
+    now = format_datetime(datetime.now(UTC))
+    feed = f"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:media="http://search.yahoo.com/mrss/">
+<channel><title>Beeldkrant</title><link>{news.url("/")}</link><description>Voetbal</description>
+<item><title>Club Brugge wint met beeld en klank</title><link>{news.url("/voetbal/brugge-wint")}</link>
+  <guid>{news.url("/voetbal/brugge-wint")}</guid><pubDate>{now}</pubDate>
+  <description>Club Brugge wint.</description>
+  <content:encoded><![CDATA[<p>{escape(ARTICLE_TEXT)}</p>]]></content:encoded>
+  <media:content url="/beelden/elftal.png" medium="image" width="1200" height="675"/></item>
+<item><title>Anderlecht speelt gelijk in eigen huis</title><link>{news.url("/voetbal/anderlecht-gelijk")}</link>
+  <guid>{news.url("/voetbal/anderlecht-gelijk")}</guid><pubDate>{now}</pubDate>
+  <description>Anderlecht speelt gelijk.</description></item>
+</channel></rss>"""
+    feed_url = news.route("/feed.xml", feed)
+    site = Site(tmp_path_factory.mktemp("news-site"))
+    try:
+        site.setup(
+            then=f"run('add_source', {feed_url!r}, '--name', 'Beeldkrant')\nrun('fetch_sources')",
+            env={"NEWSDESK_ALLOW_PRIVATE_FETCH": "1"},
+        )
+        site.news = news
+        yield site.start()
+    finally:
+        site.stop()
+        news.stop()
+
+
+LOADED = "img => img.complete && img.naturalWidth > 0"
+
+
+def lead_image_checked(image, width=None, height=None) -> None:
+    """Lazy, decoded off the main thread, no referrer, its size given when known; and loaded."""
+    assert image.get_attribute("loading") == "lazy"
+    assert image.get_attribute("decoding") == "async"
+    assert image.get_attribute("referrerpolicy") == "no-referrer"
+    assert image.get_attribute("width") == width and image.get_attribute("height") == height
+    image.scroll_into_view_if_needed()
+    image.page.wait_for_function(f"([img]) => ({LOADED})(img)", arg=[image.element_handle()])
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_reader_sees_the_news_sites_photos_on_cards_and_atop_the_article(news_site, new_page, width):
+    page, watch = new_page(news_site, f"images-{width}", viewport={"width": width, "height": 900})
+    watch.image_hosts.append(f"127.0.0.1:{news_site.news.port}")
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.goto(news_site.url + "/")
+    sized = page.locator(".story-card img.card-image[src$='/beelden/elftal.png']").first
+    lead_image_checked(sized, "1200", "675")
+    unsized = page.locator(".story-card img.card-image[src$='/beelden/avond.png']").first
+    lead_image_checked(unsized)
+    assert unsized.get_attribute("alt") == "Het Lotto Park bij avondval"
+    box = unsized.bounding_box()
+    assert abs(box["width"] / box["height"] - 16 / 9) < 0.02, box  # the 16:9 box when the size is unknown
+    # The competitions row fits the phone by scrolling sideways, not by widening the page.
+    assert no_horizontal_scroll(page)[0] <= width
+    expect(
+        page.get_by_role("navigation", name="Competities en nationale ploegen").get_by_role("link", name="Eredivisie")
+    ).to_be_attached()
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENS / f"home-{width}.png"))
+    watch.check("home")
+
+    card = page.locator(".story-card", has=page.locator("img[src$='/beelden/elftal.png']")).first
+    card.locator(".teaser-title a").click()
+    expect(page).to_have_url(re.compile(r"/articles/\d+/club-brugge-wint-met-beeld-en-klank/$"))
+    lead_image_checked(page.locator("article img.article-image"), "1200", "675")
+    assert no_horizontal_scroll(page)[0] <= width
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENS / f"article-{width}.png"))
+    watch.check("article")
+
+    # The club page's teaser list: the photo beside the text.
+    page.goto(news_site.url + "/clubs/club-brugge/")
+    lead_image_checked(page.locator(".teaser-with-image img.teaser-image").first, "1200", "675")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENS / f"club-{width}.png"))
+    watch.check("club")

@@ -14,6 +14,9 @@ LL = "La Liga"
 SA = "Serie A"
 L1 = "Ligue 1"
 PT = "Liga Portugal"
+ES2 = "Segunda División"
+SB = "Serie B"
+L2 = "Ligue 2"
 OTHER = "Andere competities"
 
 # (country, league, openfootball name or None, slug, display name, extra aliases)
@@ -120,7 +123,7 @@ CLUBS = [
     ("NED", ERE, "NAC Breda", "nac-breda", "NAC Breda", ["NAC", "de Parel van het Zuiden"]),
     ("NED", ERE, "PEC Zwolle", "pec-zwolle", "PEC Zwolle", ["PEC"]),
     ("NED", ERE, "SBV Excelsior Rotterdam", "excelsior", "Excelsior", ["Excelsior Rotterdam"]),
-    ("NED", ERE, "SC Telstar", "telstar", "Telstar", ["de Witte Leeuwen"]),
+    ("NED", ERE, "SC Telstar", "telstar", "Telstar", ["de Witte Leeuwen", "Telstar 1963"]),
     ("NED", ERE, "FC Volendam", "volendam", "FC Volendam", ["de Palingboeren"]),
     ("NED", KKD, "Willem II Tilburg", "willem-ii", "Willem II", ["de Tricolores"]),
     ("NED", KKD, "RKC Waalwijk", "rkc-waalwijk", "RKC Waalwijk", ["RKC"]),
@@ -244,6 +247,10 @@ CLUBS = [
     ("ESP", LL, "Levante UD", "levante", "Levante", []),
     ("ESP", LL, "Elche CF", "elche", "Elche", []),
     ("ESP", LL, "Real Oviedo", "real-oviedo", "Real Oviedo", ["Oviedo"]),
+    # Relegated in 2024-25: in the fixtures of that season (articles/data/fixtures/).
+    ("ESP", ES2, "CD Leganés", "leganes", "CD Leganés", []),
+    ("ESP", ES2, "Real Valladolid CF", "real-valladolid", "Real Valladolid", []),
+    ("ESP", ES2, "UD Las Palmas", "las-palmas", "UD Las Palmas", []),
     # Italy
     (
         "ITA",
@@ -279,6 +286,10 @@ CLUBS = [
     ("ITA", SA, "US Sassuolo Calcio", "sassuolo", "Sassuolo", []),
     ("ITA", SA, "US Cremonese", "cremonese", "Cremonese", []),
     ("ITA", SA, "AC Pisa", "pisa", "Pisa", []),
+    # Relegated in 2024-25: in the fixtures of that season.
+    ("ITA", SB, "AC Monza", "monza", "AC Monza", []),
+    ("ITA", SB, "Empoli FC", "empoli", "Empoli", []),
+    ("ITA", SB, "Venezia FC", "venezia", "Venezia", []),
     # France
     ("FRA", L1, "Paris Saint-Germain", "psg", "Paris Saint-Germain", ["PSG", "Paris SG", "de Parisiens"]),
     ("FRA", L1, "Olympique de Marseille", "marseille", "Olympique Marseille", ["OM", "l'OM", "Marseille"]),
@@ -298,6 +309,10 @@ CLUBS = [
     ("FRA", L1, "FC Lorient", "lorient", "FC Lorient", ["Lorient"]),
     ("FRA", L1, "FC Metz", "metz", "FC Metz", ["Metz"]),
     ("FRA", L1, "Paris FC", "paris-fc", "Paris FC", []),
+    # Relegated in 2024-25: in the fixtures of that season.
+    ("FRA", L2, "AS Saint-Étienne", "saint-etienne", "AS Saint-Étienne", ["ASSE"]),
+    ("FRA", L2, "Montpellier HSC", "montpellier", "Montpellier HSC", []),
+    ("FRA", L2, "Stade de Reims", "reims", "Stade de Reims", []),
     # Portugal
     ("POR", PT, "SL Benfica", "benfica", "Benfica", ["de Adelaars", "Sport Lisboa e Benfica"]),
     ("POR", PT, "FC Porto", "fc-porto", "FC Porto", ["Porto", "de Draken", "Dragões"]),

@@ -36,7 +36,7 @@ class Command(BenchCommand):
 
     def handle(self, *args, articles, requests, **options):
         out = {"articles": articles, "requests_per_page": requests}
-        bench_archive.load_for(out, articles, self.stderr)
+        bench_archive.load_for(out, articles, self.stderr, bulk=options["bulk"])
         if _documents_in_index() != Article.objects.published().count():
             started = time.perf_counter()
             indexing.rebuild()

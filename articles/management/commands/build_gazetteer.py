@@ -93,15 +93,19 @@ def build_players(club_slugs: set[str]) -> list[dict]:
     for number, line in enumerate(PLAYERS.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
-        name, club, country, aliases = (part.strip() for part in line.split("|"))
+        # An optional fifth column says "coach"; everyone else is a player.
+        name, club, country, aliases, *role = (part.strip() for part in line.split("|"))
         alias_list = [a.strip() for a in aliases.split(";") if a.strip()]
         if club and club not in club_slugs:
             raise CommandError(f"{PLAYERS.name}:{number}: unknown club {club!r}")
+        if role not in ([], [""], ["coach"]):
+            raise CommandError(f"{PLAYERS.name}:{number}: the fifth column may only say 'coach', not {role!r}")
         players.append(
             {
                 "slug": slugify(fold(name)),
                 "name": name,
                 "club": club,
+                **({"role": "coach"} if role == ["coach"] else {}),
                 "country": country,
                 "aliases": [a for a in alias_list if len(a) > 3],
                 # "KDB", "CDK": a few capitals link only where the article names him or his club.

@@ -42,11 +42,13 @@ def test_article_list_shape(client, linked_article):
         "published",
         "teaser",
         "body",
+        "image",
         "clubs",
         "players",
         "story",
         "related",
     }
+    assert result["image"] is None  # the factory's articles have none
     assert result["clubs"] == ["club-brugge"]
     assert result["players"] == ["hans-vanaken"]
     assert result["story"] == "club-brugge-anderlecht"
@@ -104,3 +106,42 @@ def test_openapi_schema(client):
     schema = response.json()
     for path in ["/api/articles/", "/api/clubs/{slug}/", "/api/players/", "/api/stories/"]:
         assert path in schema["paths"]
+
+
+def test_an_articles_lead_image_is_given_with_its_size_and_text_alternative(client):
+    article = ArticleFactory(
+        image_url="https://foto.sportkrant.example/topper.jpg",
+        image_width=1200,
+        image_height=675,
+        image_alt="Vanaken viert zijn doelpunt",
+    )
+    result = client.get(f"/api/articles/{article.pk}/").json()
+    assert result["image"] == {
+        "url": "https://foto.sportkrant.example/topper.jpg",
+        "width": 1200,
+        "height": 675,
+        "alt": "Vanaken viert zijn doelpunt",
+    }
+
+
+def test_an_image_address_that_is_not_http_is_never_given(client):
+    # An editor's typo or an old import: the API holds it to the pages' rules.
+    article = ArticleFactory(image_url="ftp://foto.sportkrant.example/topper.jpg")
+    assert client.get(f"/api/articles/{article.pk}/").json()["image"] is None
+
+
+def test_a_players_role_says_whether_he_is_the_coach(client):
+    club = ClubFactory(slug="club-brugge", name="Club Brugge")
+    PlayerFactory(slug="ivan-leko", name="Ivan Leko", club=club, role="coach")
+    PlayerFactory(slug="hans-vanaken", name="Hans Vanaken", club=club)
+    roles = {p["slug"]: p["role"] for p in client.get("/api/players/").json()["results"]}
+    assert roles == {"ivan-leko": "coach", "hans-vanaken": "player"}
+
+
+def test_the_openapi_schema_describes_the_image_and_the_role(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+    image = components["Article"]["properties"]["image"]
+    assert image.get("nullable") or any("null" in str(option) for option in image.get("oneOf", []))
+    assert set(components["Image"]["properties"]) == {"url", "width", "height", "alt"}
+    assert "role" in components["Player"]["properties"]

@@ -70,6 +70,7 @@ def test_changed_entry_is_updated_by_slug(tmp_path):
         (lambda d: d["clubs"][0]["aliases"].append("Brugge\x00"), "clubs[0] ('club-brugge'): holds a NUL character"),
         (lambda d: d["players"][0].update(name="Hans " * 50), "players[0] ('hans-vanaken'): 'name' is longer than 200"),
         (lambda d: d["clubs"][1].update(slug="a" * 101), "clubs[1] ('" + "a" * 101 + "'): 'slug' is longer than 100"),
+        (lambda d: d["players"][0].update(role="keeper"), "players[0] ('hans-vanaken'): 'role' must be one of"),
     ],
 )
 def test_malformed_entry_is_named_and_nothing_is_written(tmp_path, mutate, message):
@@ -271,3 +272,42 @@ def test_club_an_editor_added_before_the_file_keeps_the_editors_values(admin_cli
     load(tmp_path, shipped, capsys)
     club = Club.objects.get(slug="union-sg")
     assert (club.name, club.aliases) == ("Union", ["geel-blauw", "USG"])
+
+
+# Coaches: a player entry with "role": "coach" (no role: a player).
+
+
+def test_a_coach_in_the_file_is_loaded_as_a_coach_and_everyone_else_as_a_player(tmp_path, capsys):
+    data = json.loads(json.dumps(SMALL))
+    data["players"].append({"slug": "ivan-leko", "name": "Ivan Leko", "club": "club-brugge", "role": "coach"})
+    load(tmp_path, data, capsys)
+    assert Player.objects.get(slug="ivan-leko").role == Player.Role.COACH
+    assert Player.objects.get(slug="hans-vanaken").role == Player.Role.PLAYER
+
+
+def test_rows_loaded_before_roles_existed_are_not_taken_for_editors_changes(tmp_path, capsys):
+    load(tmp_path, SMALL, capsys)
+    player = Player.objects.get()
+    del player.shipped["role"]  # what a load recorded before roles existed
+    Player.objects.filter(pk=player.pk).update(shipped=player.shipped)
+    coach = json.loads(json.dumps(SMALL))
+    coach["players"][0]["role"] = "coach"  # say the file now calls him a coach
+    assert "kept 0 editor changes" in load(tmp_path, coach, capsys)
+    assert Player.objects.get().role == Player.Role.COACH
+
+
+def test_a_role_an_editor_set_in_the_admin_survives_a_load(admin_client, tmp_path, capsys):
+    load(tmp_path, SMALL, capsys)
+    player = Player.objects.get(slug="hans-vanaken")
+    edit_in_admin(admin_client, player, role="coach")
+    assert "kept 1 editor changes" in load(tmp_path, SMALL, capsys)
+    assert Player.objects.get(slug="hans-vanaken").role == Player.Role.COACH
+
+
+def test_the_shipped_gazetteer_knows_the_coaches_of_the_big_clubs():
+    call_command("load_gazetteer")
+    coaches = dict(Player.objects.filter(role=Player.Role.COACH).values_list("club__slug", "name"))
+    assert coaches["club-brugge"] == "Ivan Leko"
+    assert coaches["psv"] == "Peter Bosz"
+    assert coaches["feyenoord"] == "Robin van Persie"
+    assert Player.objects.get(slug="hans-vanaken").role == Player.Role.PLAYER

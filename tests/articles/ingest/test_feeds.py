@@ -90,7 +90,31 @@ def test_failed_extraction_keeps_the_feed_text_and_says_why(feed_server):
     feeds.fetch_and_ingest(source_for(feed_server))
     article = Article.objects.get()
     assert article.body == "Genk wint met 2-0."
-    assert "no main text" in article.extraction_note
+    assert "the page's text is shorter" in article.extraction_note
+
+
+def test_page_without_any_text_keeps_the_feed_text_and_says_why(feed_server):
+    page = feed_server.route("/voetbal/x", "<html><body><nav><a href='/'>Home</a></nav></body></html>")
+    feed_server.route("/feed.xml", rss([{"title": "Genk wint", "link": page, "summary": "Genk wint met 2-0."}]))
+    feeds.fetch_and_ingest(source_for(feed_server))
+    article = Article.objects.get()
+    assert article.body == "Genk wint met 2-0."
+    assert "kept the feed's text" in article.extraction_note
+
+
+def test_short_article_page_is_kept_when_the_feed_has_only_a_title(feed_server):
+    # Precision-first extraction kept nothing under 150 characters; the page's short text is
+    # still more than the feed's nothing.
+    page = feed_server.route(
+        "/voetbal/kort",
+        "<html><body><article><p>Genk wint met 2-0 van Westerlo na twee goals van Hrosovsky.</p>"
+        "</article></body></html>",
+    )
+    feed_server.route("/feed.xml", rss([{"title": "Genk wint", "link": page, "summary": ""}]))
+    feeds.fetch_and_ingest(source_for(feed_server))
+    article = Article.objects.get()
+    assert article.body == "Genk wint met 2-0 van Westerlo na twee goals van Hrosovsky."
+    assert article.extraction_note == ""
 
 
 def test_missing_page_keeps_the_feed_text(feed_server):

@@ -16,6 +16,7 @@ from articles.models import ArticleClub
 from articles.templatetags.dates import delay, published_time, relative_time
 from search import indexing
 from tests.factories import ArticleFactory, ClubFactory, StoryFactory
+from tests.services import require
 
 ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = ROOT / "static" / "js" / "relative-time.js"
@@ -77,8 +78,7 @@ def test_the_script_says_what_the_server_says_whatever_the_readers_time_zone():
     """static/js/relative-time.js rewrites the text on cached pages: over a year of moments
     (both changes of summer time included), seen from several nows, node and Python agree."""
     node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed")
+    require(node is not None, "node is not on PATH (apt-get install nodejs): this test runs static/js/relative-time.js")
     nows = [NOW, datetime(2025, 3, 30, 0, 30, tzinfo=UTC), datetime(2025, 10, 26, 1, 30, tzinfo=UTC)]
     nows.append(datetime(2026, 1, 1, 0, 10, tzinfo=UTC))
     offsets = [timedelta(minutes=m) for m in (0, 1, 59, 61, 179, 600, 1000, 1439, 1441, 2000, 3000, 6000)]
