@@ -4,10 +4,15 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +20,7 @@ from django.utils.translation import ngettext
 
 from articles import tasks
 from articles.entities import gazetteer, linking
-from articles.ingest import http, store
+from articles.ingest import extract, http, politeness, reextract, store
 from articles.matches import reconcile
 from articles.models import (
     Article,
@@ -38,8 +43,66 @@ from articles.web import sidebars
 from newsdesk.celery import send_or_defer
 
 
-class SourceForm(forms.ModelForm):
-    """Refuses a feed address a fetch would refuse (inward addresses), when it is entered."""
+def selector_errors(selectors: list[str]) -> list[forms.ValidationError]:
+    """A form error for each of `selectors` that is no CSS selector the extraction can use."""
+    errors = []
+    for selector in selectors:
+        if problem := extract.selector_problem(selector):
+            errors.append(
+                forms.ValidationError(
+                    _("“%(selector)s” is geen bruikbare CSS-selector: %(problem)s"),
+                    code="invalid_selector",
+                    params={"selector": selector[:100], "problem": problem},
+                )
+            )
+    return errors
+
+
+class ExtractionRulesMixin:
+    """A source's extraction rules, checked as the extraction will read them: a selector it
+    cannot parse is the editor's form error, not a warning on every fetch."""
+
+    def clean_content_selector(self):
+        selector = (self.cleaned_data.get("content_selector") or "").strip()
+        if errors := selector_errors([selector] if selector else []):
+            raise forms.ValidationError(errors)
+        return selector
+
+    def clean_strip_selectors(self):
+        selectors = extract.strip_list(self.cleaned_data.get("strip_selectors") or "")
+        if len(selectors) > extract.MAX_STRIP_SELECTORS:
+            raise forms.ValidationError(
+                _("Hoogstens %(limit)d selectors om weg te laten."), params={"limit": extract.MAX_STRIP_SELECTORS}
+            )
+        if errors := selector_errors(selectors):
+            raise forms.ValidationError(errors)
+        return "\n".join(selectors)
+
+
+class ExtractionPreviewForm(ExtractionRulesMixin, forms.Form):
+    """The rules to try (saved or not) and the article to try them on."""
+
+    content_selector = forms.CharField(
+        label=_("CSS-selector voor de tekst"), max_length=extract.MAX_SELECTOR_LENGTH, required=False
+    )
+    strip_selectors = forms.CharField(
+        label=_("CSS-selectors om weg te laten"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text=_("Eén per regel."),
+    )
+    preview_url = forms.URLField(
+        label=_("Artikel-URL"),
+        required=False,
+        max_length=1000,
+        assume_scheme="https",
+        help_text=_("Leeg: het nieuwste artikel van de bron."),
+    )
+
+
+class SourceForm(ExtractionRulesMixin, forms.ModelForm):
+    """Refuses a feed address a fetch would refuse (inward addresses), when it is entered, and
+    extraction rules the extraction could not use."""
 
     def clean_feed_url(self):
         url = self.cleaned_data.get("feed_url")
@@ -70,6 +133,7 @@ class SourceAdmin(admin.ModelAdmin):
         "last_error",
         "last_error_at",
         "last_warning",
+        "politeness_state",
         "error_count",
         "etag",
         "last_modified",
@@ -77,10 +141,21 @@ class SourceAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["name", "feed_url", "site_url", "is_active"]}),
-        (_("Ophalen"), {"fields": ["fetch_interval", "fetch_full_text", "content_selector", "next_fetch_at"]}),
+        (
+            _("Ophalen"),
+            {"fields": ["fetch_interval", "fetch_full_text", "general_sports", "content_selector", "next_fetch_at"]},
+        ),
+        (_("Extractie"), {"fields": ["strip_selectors", "reextraction_state"]}),
         (_("Gezondheid"), {"fields": readonly_fields}),
     ]
-    actions = ["fetch_now", "activate", "deactivate"]
+    actions = ["fetch_now", "activate", "deactivate", "reextract_articles"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "reextraction_state"]
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.preview_view)
+        return [path("<path:object_id>/voorbeeld/", preview, name="articles_source_preview"), *super().get_urls()]
 
     def get_queryset(self, request):
         week_ago = timezone.now() - timedelta(days=7)
@@ -97,6 +172,16 @@ class SourceAdmin(admin.ModelAdmin):
     @admin.display(description=_("laatste fout"))
     def short_error(self, obj):
         return (obj.last_error[:80] + "…") if len(obj.last_error) > 80 else obj.last_error
+
+    @admin.display(description=_("vertraagd of gestopt (nu)"))
+    def politeness_state(self, obj):
+        """Politeness as it stands (the cache): a pause of the feed's host, and what the source's
+        pages met that its next fetch will write to the last warning."""
+        lines = []
+        if obj.feed_url and (pause := politeness.paused(obj.feed_url)):
+            lines.append(politeness.pause_note(obj.feed_url, pause))
+        lines += politeness.pending_notes(obj.pk) if obj.pk else []
+        return "; ".join(lines) or "—"
 
     @admin.action(description=_("Nu ophalen"))
     def fetch_now(self, request, queryset):
@@ -118,6 +203,163 @@ class SourceAdmin(admin.ModelAdmin):
     @admin.action(description=_("Deactiveren"))
     def deactivate(self, request, queryset):
         queryset.update(is_active=False)
+
+    @admin.action(description=_("Artikels opnieuw extraheren"), permissions=["change"])
+    def reextract_articles(self, request, queryset):
+        started, busy, unsent = [], [], []
+        for source in queryset:
+            if reextract.start(source.pk) is None:
+                busy.append(source.name)
+                continue
+            started.append(source.name)
+            transaction.on_commit(
+                lambda source=source: send_or_defer(tasks.reextract_source, source.pk) or unsent.append(source.name)
+            )
+        if started:
+            self.message_user(
+                request,
+                ngettext(
+                    "De artikels van %(count)d bron worden opnieuw geëxtraheerd; de voortgang staat bij de bron, "
+                    "onder “Extractie”.",
+                    "De artikels van %(count)d bronnen worden opnieuw geëxtraheerd; de voortgang staat bij elke "
+                    "bron, onder “Extractie”.",
+                    len(started),
+                )
+                % {"count": len(started)},
+                messages.SUCCESS,
+            )
+        if busy:
+            self.message_user(
+                request, _("Al bezig, niet opnieuw gestart: %(names)s.") % {"names": ", ".join(busy)}, messages.WARNING
+            )
+        if unsent:  # the broker is down: the run waits on the source, a later start resumes it
+            self.message_user(
+                request,
+                _("De taak kon niet verstuurd worden (%(names)s); probeer het over enkele minuten opnieuw.")
+                % {"names": ", ".join(unsent)},
+                messages.ERROR,
+            )
+
+    @admin.display(description=_("opnieuw extraheren"))
+    def reextraction_state(self, obj):
+        return describe_reextraction(obj.reextraction or {}) if obj.pk else "—"
+
+    def preview_view(self, request, object_id):
+        """The source's rules as the form has them (saved or not) tried on one of its articles:
+        the text that would be stored beside the text stored now."""
+        source = self.get_object(request, unquote(object_id))
+        if source is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, source):
+            raise PermissionDenied
+        newest = source.articles.order_by("-published_at", "-pk").values_list("url", flat=True).first()
+        # Opened by its link: the saved rules on the newest article. Other rules, or another page,
+        # only by a POST (the change form's button, this page's form), which CSRF protects: no
+        # other site can make an editor's browser send this server to a page of its choosing.
+        saved = {"content_selector": source.content_selector, "strip_selectors": source.strip_selectors}
+        posted = {name: request.POST[name] for name in request.POST} if request.method == "POST" else {}
+        form = ExtractionPreviewForm({**saved, "preview_url": "", **posted})
+        result = None
+        if form.is_valid():
+            url = form.cleaned_data["preview_url"] or newest
+            if not url:
+                messages.warning(request, _("Deze bron heeft nog geen artikels: geef het adres van een artikel op."))
+            else:
+                rules = form.cleaned_data
+                result = reextract.preview(
+                    source, url, rules["content_selector"], extract.strip_list(rules["strip_selectors"])
+                )
+                if result.reading.wait:
+                    messages.warning(
+                        request,
+                        _("De site vraagt ons te wachten, probeer later opnieuw (over %(seconds)d s).")
+                        % {"seconds": result.reading.wait},
+                    )
+                elif result.reading.error:
+                    messages.error(
+                        request,
+                        _("De pagina %(url)s kon niet gelezen worden: %(error)s")
+                        % {"url": url, "error": result.reading.error},
+                    )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": source,
+            "title": _("Voorbeeld van de extractie"),
+            "form": form,
+            "result": result,
+            "outcome": PREVIEW_OUTCOMES.get(result.outcome, "") if result and not result.reading.wait else "",
+            "method": EXTRACTION_METHODS.get(result.reading.method, "") if result else "",
+            "stored_paragraphs": result.article.body.splitlines()[:PREVIEW_PARAGRAPHS]
+            if result and result.article
+            else [],
+            "new_paragraphs": result.paragraphs[:PREVIEW_PARAGRAPHS] if result else [],
+        }
+        return TemplateResponse(request, "admin/articles/source/preview.html", context)
+
+
+# The preview shows this many paragraphs of each text.
+PREVIEW_PARAGRAPHS = 6
+PREVIEW_OUTCOMES = {
+    "new": _("Nog niet opgeslagen: zo zou het artikel bij het ophalen opgeslagen worden."),
+    reextract.UPDATED: _("Opnieuw extraheren zou de opgeslagen tekst door deze vervangen."),
+    reextract.UNCHANGED: _("Opnieuw extraheren zou niets veranderen: de tekst is dezelfde."),
+    reextract.EDITED: _("De redactie heeft deze tekst bewerkt: opnieuw extraheren laat hem staan."),
+    reextract.SKIPPED: _("Deze tekst komt volledig uit de feed: opnieuw extraheren laat hem staan."),
+    reextract.FAILED: _("De pagina kon niet gelezen worden: de opgeslagen tekst blijft."),
+}
+EXTRACTION_METHODS = {
+    "selector": _("met de CSS-selector"),
+    "precise": _("automatisch (nauwkeurige lezing)"),
+    "balanced": _("automatisch (ruime lezing)"),
+}
+
+
+def describe_reextraction(progress: dict) -> str:
+    """A source's re-extraction run as editors read it (Source.reextraction)."""
+    if not progress:
+        return "—"
+    numbers = reextract.counts(progress)
+    numbers["tally"] = (
+        _(
+            "%(updated)d bijgewerkt, %(unchanged)d ongewijzigd, %(failed)d niet te lezen, %(edited)d door de "
+            "redactie bewerkt en behouden, %(skipped)d overgeslagen"
+        )
+        % numbers
+    )
+    if reextract.is_stale(progress):
+        text = _(
+            "Gestopt bij %(done)d van %(total)d artikels (%(tally)s); kies opnieuw “Artikels opnieuw extraheren” "
+            "om verder te gaan."
+        )
+    elif progress.get("state") == reextract.QUEUED:
+        text = _("In de wachtrij: %(total)d artikels.")
+    elif progress.get("state") == reextract.PAUSED and reextract.wait_left(progress):
+        numbers["until"] = date_format(
+            timezone.localtime(timezone.now() + timedelta(seconds=reextract.wait_left(progress))), "TIME_FORMAT"
+        )
+        text = _("Wacht tot %(until)s, zoals de site vraagt: %(done)d van %(total)d artikels (%(tally)s).")
+    elif progress.get("state") == reextract.PAUSED:
+        text = _(
+            "Onderbroken bij %(done)d van %(total)d artikels (%(tally)s); kies opnieuw “Artikels opnieuw "
+            "extraheren” om verder te gaan."
+        )
+    elif progress.get("state") == reextract.RUNNING:
+        text = _("Bezig: %(done)d van %(total)d artikels (%(tally)s).")
+    else:
+        finished = parse_datetime(progress.get("finished_at") or "")
+        numbers["when"] = date_format(timezone.localtime(finished), "DATETIME_FORMAT") if finished else "?"
+        text = _("Klaar op %(when)s: %(done)d artikels (%(tally)s).")
+    errors = progress.get("errors") or []
+    return (
+        format_html(
+            "{}{}",
+            text % numbers,
+            format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((e,) for e in errors))),
+        )
+        if errors
+        else text % numbers
+    )
 
 
 class EditorLinkInline(admin.TabularInline):
@@ -716,3 +958,6 @@ class FixtureFeedAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+from articles import admin_rules  # noqa: E402, F401  (keep and block rules: their own module)

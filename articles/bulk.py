@@ -7,11 +7,14 @@ on SQLite and PostgreSQL alike.
 """
 
 import functools
+import json
 import logging
 import random
 import time
 
-from django.db import OperationalError, connection, connections, router
+from django.core.management.color import no_style
+from django.db import OperationalError, connection, connections, models, router
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -68,3 +71,49 @@ def retry_on_deadlock(function):
         raise AssertionError("unreachable")
 
     return wrapper
+
+
+def insert_rows(objects) -> int:
+    """INSERT new model instances of one model, all with primary keys set by the caller (a bulk
+    load that numbers its own rows: reset_sequences after) or all without. On PostgreSQL with
+    COPY: Django's bulk_create prepares every value of every row through its field (0.2 ms an
+    object) and sends them as arrays to unnest, half of a bulk load's writing time; COPY takes
+    the rows as they are. Elsewhere bulk_create. No signals, no save(): model defaults come from
+    the instances, auto_now dates are set here."""
+    objects = list(objects)
+    if not objects:
+        return 0
+    model = type(objects[0])
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objects)
+        return len(objects)
+    # Without keys of their own, the database numbers the rows.
+    fields = [field for field in model._meta.concrete_fields if field.primary_key is False or objects[0].pk]
+    getters = [_copy_value(field) for field in fields]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for obj in objects:
+            copy.write_row([get(obj) for get in getters])
+    return len(objects)
+
+
+def _copy_value(field):
+    """How COPY gets `field`'s value from an object: as stored, JSON as its text, an auto_now
+    or auto_now_add date set now (as save() would)."""
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        now = timezone.now()
+        return lambda obj: getattr(obj, field.attname) or now
+    if isinstance(field, models.JSONField):
+        return lambda obj: json.dumps(getattr(obj, field.attname), cls=field.encoder)
+    return lambda obj: getattr(obj, field.attname)
+
+
+def reset_sequences(*model_classes) -> None:
+    """After rows were inserted with their own primary keys: the next generated key follows them."""
+    connection = connections[router.db_for_write(model_classes[0])]
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), model_classes):
+            cursor.execute(sql)

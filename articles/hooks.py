@@ -26,6 +26,12 @@ relink_due = Signal()
 # (articles.web.sidebars.invalidate). Sent by articles.stories.
 lists_changed = Signal()
 
+# Articles' stored title, text or image changed (a publisher's revision, a new reading of the
+# page), committed: the cached copies of their pages (newsdesk.pagecache) and the cached lists
+# of teasers (articles.web.sidebars) show the old ones. Sent by articles.ingest.store with
+# `article_ids`.
+texts_changed = Signal()
+
 # Rows were marked stale with a bulk UPDATE, which sends no post_save: ask for an index run
 # (search.indexing.request_indexing). Sent by ArticleQuerySet.mark_index_stale.
 index_stale = Signal()

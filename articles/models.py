@@ -25,11 +25,23 @@ class Source(models.Model):
         blank=True,
         help_text=_("Laat leeg om de tekst automatisch te herkennen."),
     )
+    strip_selectors = models.TextField(
+        _("CSS-selectors om weg te laten"),
+        blank=True,
+        help_text=_("Eén per regel: wat deze selectors vinden, komt niet in de tekst (deelknoppen, lees-ook-blokken)."),
+    )
     fetch_interval = models.DurationField(_("ophaalinterval"), default=timedelta(minutes=15))
     fetch_full_text = models.BooleanField(
         _("volledige tekst ophalen"),
         default=True,
         help_text=_("Haal de artikelpagina op wanneer de feed alleen een samenvatting geeft."),
+    )
+    # A general sports feed (cycling, tennis, F1 beside football): only what names a club or
+    # player of the gazetteer comes in (articles.ingest.rules); FilterRule adds rules of its own.
+    general_sports = models.BooleanField(
+        _("algemene sportbron"),
+        default=False,
+        help_text=_("Enkel artikels die een club of speler uit de gazetteer noemen, worden opgenomen."),
     )
 
     # HTTP validators for conditional GET.
@@ -44,6 +56,9 @@ class Source(models.Model):
     last_error_at = models.DateTimeField(_("tijdstip laatste fout"), null=True, blank=True)
     last_warning = models.TextField(_("laatste waarschuwing"), blank=True)
     error_count = models.PositiveIntegerField(_("fouten op rij"), default=0)
+    # The last re-extraction of its articles (articles.ingest.reextract): its progress while it
+    # runs, where to resume should its worker stop, its counts when done.
+    reextraction = models.JSONField(_("opnieuw extraheren"), default=dict, blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -159,6 +174,9 @@ class Article(models.Model):
     # Set in the transaction that stores (or changes) the article, so no crash, broker outage or
     # deadlock loses the follow-up: workers drain it in batches, a periodic sweep catches the rest.
     landing = models.PositiveSmallIntegerField(_("nawerk"), choices=Landing.choices, default=Landing.LINK)
+    # When its title or text really changed after it was first stored (store._update): what pages
+    # show as "Bijgewerkt om …". Not updated_at, which status, links and stories bump too.
+    revised_at = models.DateTimeField(_("bijgewerkt op"), null=True, blank=True)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -624,3 +642,115 @@ class FixtureFeed(models.Model):
 
     def __str__(self):
         return self.url
+
+
+# --- Keep and block rules (articles/ingest/rules.py, articles/ingest/screening.py) -------------
+
+
+class FilterRule(models.Model):
+    """What a feed may bring in: block what matches, or keep only what matches. Without a source
+    it holds for every source. Block rules win; where any keep rule holds for a source (or the
+    source is a general sports source), an article must satisfy one of them."""
+
+    class Action(models.TextChoices):
+        KEEP = "keep", _("bewaren")
+        BLOCK = "block", _("blokkeren")
+
+    class Kind(models.TextChoices):
+        WORDS = "words", _("een van de woorden")
+        PATTERN = "pattern", _("patroon (reguliere expressie)")
+        NAMES = "names", _("noemt een club of speler")
+
+    class Where(models.TextChoices):
+        ANY = "any", _("titel, tekst of URL")
+        TITLE = "title", _("titel")
+        TEXT = "text", _("tekst")
+        URL = "url", _("URL")
+
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="filter_rules",
+        verbose_name=_("bron"),
+        help_text=_("Leeg: de regel geldt voor alle bronnen."),
+    )
+    action = models.CharField(_("actie"), max_length=10, choices=Action.choices, default=Action.BLOCK)
+    kind = models.CharField(_("soort"), max_length=10, choices=Kind.choices, default=Kind.WORDS)
+    where = models.CharField(_("waar"), max_length=10, choices=Where.choices, default=Where.ANY)
+    value = models.TextField(
+        _("woorden of patroon"),
+        blank=True,
+        help_text=_(
+            "Woorden: één per regel of gescheiden door komma's; hele woorden, hoofdletters en accenten tellen "
+            "niet. Patroon: een reguliere expressie (Python), hoofdletterongevoelig. Leeg bij “noemt een club "
+            "of speler”."
+        ),
+    )
+    is_active = models.BooleanField(_("actief"), default=True)
+    note = models.CharField(_("notitie"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["source__name", "action", "pk"]
+        verbose_name = _("filterregel")
+        verbose_name_plural = _("filterregels")
+
+    def __str__(self):
+        what = self.get_kind_display()
+        if self.kind != self.Kind.NAMES:
+            shown = " ".join(self.value.split())
+            what = f"{what} “{shown[:60]}{'…' if len(shown) > 60 else ''}”"
+        return _("%(action)s: %(what)s in %(where)s") % {
+            "action": self.get_action_display().capitalize(),
+            "what": what,
+            "where": self.get_where_display(),
+        }
+
+
+class KeptOut(models.Model):
+    """An entry (or a stored article, when rules were applied again) that the rules kept out,
+    with the rule that did it; enough of it is kept to store it after all (let through)."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="kept_out", verbose_name=_("bron"))
+    rule = models.ForeignKey(
+        FilterRule,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="kept_out",
+        verbose_name=_("regel"),
+    )
+    reason = models.CharField(_("reden"), max_length=300)
+    # The entry's GUID (its URL when it has none): one record per entry of a source.
+    guid = models.CharField(_("GUID"), max_length=1000)
+    url = models.URLField(_("URL"), max_length=1000)
+    title = models.CharField(_("titel"), max_length=500)
+    published_at = models.DateTimeField(_("gepubliceerd op"), null=True, blank=True)
+    # The feed entry's fingerprint: the same entry is not fetched again at the next poll.
+    entry_hash = models.CharField(max_length=64, blank=True)
+    # The draft as it would have been stored (articles.ingest.screening.draft_data).
+    draft = models.JSONField(default=dict, blank=True)
+    # A stored article hidden when the rules were applied again.
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("artikel"),
+    )
+    created_at = models.DateTimeField(_("tegengehouden op"), default=timezone.now)
+    let_through = models.BooleanField(_("toch doorgelaten"), default=False)
+    let_through_at = models.DateTimeField(_("doorgelaten op"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("tegengehouden artikel")
+        verbose_name_plural = _("tegengehouden artikels")
+        constraints = [models.UniqueConstraint(fields=["source", "guid"], name="keptout_unique_source_guid")]
+        indexes = [models.Index(fields=["let_through", "-created_at"], name="keptout_let_through_created")]
+
+    def __str__(self):
+        return self.title or self.url

@@ -43,8 +43,9 @@ def published_articles() -> QuerySet[Article]:
     return with_relations(Article.objects.published())
 
 
-# What a list of search results shows: the text (for the snippet), not its HTML, nor the story.
-RESULT_FIELDS = ["slug", "title", "teaser", "body", "url", "published_at", "source__name"]
+# What a list of search results shows: the text (for the snippet), not its HTML, nor the story
+# (revised_at: the search feed's <updated>).
+RESULT_FIELDS = ["slug", "title", "teaser", "body", "url", "published_at", "revised_at", "source__name"]
 
 
 def search_results(ids) -> list[Article]:

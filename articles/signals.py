@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -12,6 +13,7 @@ from articles.ingest import landing
 from articles.matches import tying
 from articles.models import Article, ArticleClub, ArticlePlayer, Club, Player
 from articles.web import sidebars
+from newsdesk import pagecache
 from newsdesk.celery import send_or_defer
 from search.hooks import index_updated
 
@@ -45,6 +47,16 @@ def queue_relink(sender, **kwargs):
 
 @receiver(hooks.lists_changed)
 def retire_cached_lists(sender, **kwargs):
+    sidebars.invalidate()
+
+
+@receiver(hooks.texts_changed)
+def retire_changed_pages(sender, article_ids, **kwargs):
+    """A publisher's revision shows at once, as an editor's change does: the article's cached
+    page and the cached teaser lists retire."""
+    if settings.NEWSDESK_PAGE_CACHE_SECONDS:
+        for article in Article.objects.filter(pk__in=article_ids).only("pk", "slug"):
+            pagecache.retire_page(article.get_absolute_url())
     sidebars.invalidate()
 
 

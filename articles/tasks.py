@@ -4,17 +4,21 @@ Every task is idempotent: running one twice changes nothing more than running it
 """
 
 import logging
+import time
 from datetime import timedelta
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from articles.entities import linking
 from articles.ingest import entries as ingest
-from articles.ingest import feeds, fixture_feeds, http, landing
+from articles.ingest import feeds, fixture_feeds, http, landing, reextract, screening
 from articles.models import Source
+from newsdesk.celery import send_or_defer
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +30,8 @@ FETCH_LEASE = timedelta(minutes=10)
 # A retry's countdown stays well under the broker's visibility timeout (600 s by default), or
 # Redis would deliver the waiting task to a second worker as if the first had died.
 MAX_COUNTDOWN = 300
+# A re-extraction run in-process (eagerly, inside the admin's request) stops after this long.
+IN_PROCESS_REEXTRACT = 15
 NETWORK_RETRY = {
     # A dropped database connection is retried too: the task's writes are one transaction each.
     "autoretry_for": (http.NetworkError, OperationalError, InterfaceError),
@@ -57,6 +63,11 @@ def fetch_source(self, source_id: int) -> dict:
         return {"skipped": source_id}
     try:
         poll = feeds.poll_source(source)
+    except http.HostPaused as exc:
+        # Nothing was asked: the host asked us to wait. The source's next_fetch_at is when the
+        # wait ends (feeds.record_deferral) and beat fetches it then; a retry here would fetch
+        # it a second time, and spend a try on nothing.
+        return {"deferred": exc.seconds}
     except http.NetworkError as exc:
         # Recorded on the source. A worker retries with backoff (or after Retry-After); run
         # in-process there is no later, and the source's own backoff schedules the next try.
@@ -94,6 +105,8 @@ def ingest_entries(self, source_id: int, entries: list[dict]) -> dict:
         countdown = get_exponential_backoff_interval(
             NETWORK_RETRY["retry_backoff"], self.request.retries, MAX_COUNTDOWN, full_jitter=True
         )
+        # A host that asked us to wait is not asked again before it said (a try spent for nothing).
+        countdown = max(countdown, min(feeds.pause_left(report.unreachable), MAX_COUNTDOWN))
         raise self.retry(args=[source_id, report.unreachable], countdown=countdown)
     return {outcome: n for outcome, n in report.counts.items() if n}
 
@@ -153,3 +166,76 @@ def refresh_fixtures() -> dict:
     changed. Each URL's outcome and error are recorded on its FixtureFeed row; a failed one is
     tried again at the next run."""
     return fixture_feeds.refresh_all()
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=30,
+    retry_backoff_max=MAX_COUNTDOWN,
+    max_retries=4,
+)
+def reextract_source(self, source_id: int, holder: str = "") -> dict:
+    """Re-extract a source's stored articles with its current rules (articles.ingest.reextract).
+
+    Progress goes to the task's state (PROGRESS, meta {done, total, updated, unchanged, failed,
+    edited, skipped}) and, for editors, to the source (the admin shows it). Idempotent and
+    resumable: the run is recorded on the source batch by batch, a delivery again after a lost
+    worker (same task id, same holder) goes on from the last batch, and a run again finds the
+    texts unchanged. A worker's task stops before its time limit and hands the rest of the run
+    to a task of its own; a host that asks us to wait pauses the run, and a task of its own goes
+    on when the wait is over.
+
+    In-process (no REDIS_URL) the admin's action runs this inside the editor's request: it stops
+    after the first batch that ends past IN_PROCESS_REEXTRACT seconds (under gunicorn's 30 s,
+    unless a batch's pages are slow), and a pause is not waited for; the run waits on the
+    source, paused, and choosing the action again goes on with it."""
+    holder = holder or self.request.id or "task"
+    if self.request.is_eager:  # no worker to hand over to: the request waits for this
+        deadline = time.monotonic() + IN_PROCESS_REEXTRACT
+    else:
+        deadline = time.monotonic() + max(30, settings.CELERY_TASK_SOFT_TIME_LIMIT - 120)
+
+    def report(meta: dict) -> None:
+        self.update_state(state="PROGRESS", meta=meta)
+
+    try:
+        progress = reextract.run(source_id, holder, on_progress=report, deadline=deadline)
+    except SoftTimeLimitExceeded:  # a slow batch: what was done is recorded, the rest goes on
+        progress = {"state": reextract.RUNNING}
+    if progress is None:
+        return {"skipped": source_id}  # another worker is running it
+    if self.request.is_eager:
+        if progress["state"] == reextract.RUNNING:
+            reextract.pause(source_id, progress)  # out of time: the next start goes on with it
+    elif progress["state"] == reextract.RUNNING:
+        send_or_defer(reextract_source, source_id, holder)  # broker down: the next start resumes it
+    elif progress["state"] == reextract.PAUSED:
+        # Within the broker's visibility timeout: a longer wait comes back, finds the host still
+        # paused (nothing asked) and pauses again.
+        countdown = min(reextract.wait_left(progress), MAX_COUNTDOWN)
+        send_or_defer(reextract_source, source_id, countdown=countdown)
+    return reextract.counts(progress)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=30,
+    retry_backoff_max=MAX_COUNTDOWN,
+    max_retries=4,
+)
+def apply_rules(source_id: int | None = None) -> dict:
+    """Apply the keep and block rules again to the stored articles of one source (or all):
+    hide what they keep out, take back what they no longer do (articles.ingest.screening).
+    Idempotent: a second run finds nothing more to hide or take back."""
+    return screening.reapply(source_id)
+
+
+@shared_task
+def prune_kept_out() -> dict:
+    """Beat, daily: forget kept-out records older than NEWSDESK_KEPT_OUT_DAYS."""
+    return screening.prune_kept_out()

@@ -14,15 +14,19 @@ app.autodiscover_tasks()
 logger = logging.getLogger(__name__)
 
 
-def send_or_defer(task, *args) -> bool:
-    """Send `task` now; with the broker down, log it and return False instead of raising.
+def send_or_defer(task, *args, countdown: float | None = None) -> bool:
+    """Send `task` now (to run in `countdown` seconds, when given); with the broker down, log it
+    and return False instead of raising.
 
     Every caller's work is recorded in the database first (a stale index copy, an article's
     landing stage, a source's next fetch) and a periodic task picks it up, so a lost message
     delays the work and never loses it; raising would turn an editor's saved change or a
     reader's page into a 500 after the transaction had already committed."""
     try:
-        task.delay(*args)
+        if countdown is None:
+            task.delay(*args)
+        else:
+            task.apply_async(args, countdown=countdown)
     except OperationalError as exc:
         logger.warning("broker unavailable, %s left to its periodic run: %s", task.name, exc)
         return False

@@ -1,5 +1,6 @@
 """Typed readers for environment variables; a bad value fails loudly, naming the variable."""
 
+import math
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -32,6 +33,19 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise ImproperlyConfigured(f"{name} must be a number (such as 1 or 0.5), not {raw!r}")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -8,10 +8,14 @@ there until it expires:
   list within that time (feeds are polled every few minutes: a minute more is not noticed);
 - or for as long as the response's own `Cache-Control: s-maxage` says (the standard lifetime
   for shared caches, which browsers ignore): article pages set it to
-  NEWSDESK_PAGE_CACHE_ARTICLE_SECONDS, since an article's page only changes when editors act.
+  NEWSDESK_PAGE_CACHE_ARTICLE_SECONDS, since an article's page changes only when editors act
+  or its publisher revises it, and both retire it at once.
 - Editors acting purges everything at once: any POST to the admin that succeeds (a save, a
   delete, an action; not a login) moves the cache to a new generation, so a hidden article or
   a featured story shows at once, not when its page expires.
+- A publisher's revision retires that article's page alone (`retire_page(path)`, after the
+  commit that stores it): each path has a mark of its own, which its keys carry too, and the
+  revision sets a new one. The mark is read with the generation, in one cache call.
 
 What is never cached, and never served from the cache:
 - requests that carry a session cookie (editors, anyone logged in), an Authorization header,
@@ -26,6 +30,9 @@ and before the session and CSRF middleware (whose cookies and Vary headers it mu
 The cache is the site's default one, the forgiving Redis cache: Redis down means pages are
 computed, never an error. Answers carry `X-Page-Cache: hit` or `miss` (stored).
 """
+
+import hashlib
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -53,7 +60,7 @@ class PageCacheMiddleware:
             if _editor_changed_something(request, response):
                 purge()
             return response
-        prefix = f"page.{_generation()}"
+        prefix = _prefix(request.path)
         key = get_cache_key(request, prefix, "GET", cache=cache)
         if key is not None:
             stored = cache.get(key)
@@ -71,6 +78,26 @@ class PageCacheMiddleware:
 def purge() -> None:
     """Retire every cached page now (they are left to expire under their old keys)."""
     GENERATION.advance()
+
+
+def retire_page(path: str) -> None:
+    """Retire the cached copies of the page at `path` now: for every host, scheme, query string
+    and header variant, as they all carry the path's mark. The mark outlives every copy made
+    under the one before it (a page is kept at most the longer of the two settings)."""
+    lifetime = max(settings.NEWSDESK_PAGE_CACHE_SECONDS, settings.NEWSDESK_PAGE_CACHE_ARTICLE_SECONDS)
+    cache.set(_mark_key(path), time.time_ns(), lifetime + 60)
+
+
+def _mark_key(path: str) -> str:
+    return f"pagecache:path:{hashlib.md5(path.encode(), usedforsecurity=False).hexdigest()}"
+
+
+def _prefix(path: str) -> str:
+    """The key prefix of the page at `path`: the cache's generation and the path's mark."""
+    mark_key = _mark_key(path)
+    found = cache.get_many([GENERATION.key, mark_key])
+    generation = found.get(GENERATION.key) or _generation()  # never set yet, or evicted
+    return f"page.{generation}.{found.get(mark_key, 0)}"
 
 
 def _generation() -> int:

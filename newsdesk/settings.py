@@ -17,6 +17,7 @@ from newsdesk.env import (
     env_choice,
     env_database,
     env_fixture_urls,
+    env_float,
     env_int,
     env_list,
     env_rate,
@@ -174,6 +175,7 @@ CELERY_TASK_ROUTES = {
     "articles.tasks.fetch_source": {"queue": "fetch"},
     "articles.tasks.ingest_entry": {"queue": "fetch"},
     "articles.tasks.ingest_entries": {"queue": "fetch"},
+    "articles.tasks.reextract_source": {"queue": "fetch"},  # fetches pages again: network waiting
     "search.tasks.*": {"queue": "index"},
 }
 # A task taken by a worker that then died (kill -9, power) is delivered again after this long.
@@ -205,6 +207,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "newsdesk.health.heartbeat",
         "schedule": crontab(),
     },
+    # What keep and block rules kept out is kept NEWSDESK_KEPT_OUT_DAYS for editors to let through.
+    "prune-kept-out": {
+        "task": "articles.tasks.prune_kept_out",
+        "schedule": crontab(minute=17, hour=4),
+    },
 }
 
 # --- newsdesk -------------------------------------------------------------------------------
@@ -222,6 +229,18 @@ NEWSDESK_ALLOW_PRIVATE_FETCH = env_bool("NEWSDESK_ALLOW_PRIVATE_FETCH", False)
 # host:port pairs on private addresses that may be fetched all the same (an internal feed proxy).
 NEWSDESK_FETCH_ALLOWLIST = env_list("NEWSDESK_FETCH_ALLOWLIST", [])
 NEWSDESK_USER_AGENT = "newsdesk/0.1 (+https://github.com/newsdesk; Dutch football news aggregator)"
+# Politeness toward the sites we read (articles/ingest/politeness.py): at least this many seconds
+# between two of our requests to one host, counted across every process and machine that shares
+# the cache (0: no spacing); and at most this many requests to one host at once, per process.
+NEWSDESK_HOST_INTERVAL = env_float("NEWSDESK_HOST_INTERVAL", 1.0)
+NEWSDESK_HOST_CONNECTIONS = env_int("NEWSDESK_HOST_CONNECTIONS", 8)
+if NEWSDESK_HOST_INTERVAL < 0 or NEWSDESK_HOST_CONNECTIONS < 1:
+    raise ImproperlyConfigured("NEWSDESK_HOST_INTERVAL must be 0 or more and NEWSDESK_HOST_CONNECTIONS 1 or more")
+# Days a record of what the keep and block rules kept out is kept (articles.ingest.screening.
+# prune_kept_out): each holds its whole draft, so that an editor can still let it through.
+NEWSDESK_KEPT_OUT_DAYS = env_int("NEWSDESK_KEPT_OUT_DAYS", 30)
+if NEWSDESK_KEPT_OUT_DAYS < 1:
+    raise ImproperlyConfigured("NEWSDESK_KEPT_OUT_DAYS must be 1 or more")
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -300,8 +319,9 @@ LOGGING = {
 # --- Page cache (bench-load) ---
 # Whole anonymous GET pages kept in the shared cache for this many seconds (newsdesk/pagecache.py;
 # 0: off): a new article reaches cached lists within it. Article pages, which change only when
-# editors act, are kept NEWSDESK_PAGE_CACHE_ARTICLE_SECONDS. An editor's save or action in the
-# admin retires every cached page at once; logged-in editors never get a cached page. On by
+# editors act or a publisher revises the article, are kept NEWSDESK_PAGE_CACHE_ARTICLE_SECONDS.
+# An editor's save or action in the admin retires every cached page at once, a revision its
+# article's page; logged-in editors never get a cached page. On by
 # default only with REDIS_URL: one cache that every gunicorn worker shares; without it
 # (development) pages are always fresh.
 NEWSDESK_PAGE_CACHE_SECONDS = env_int("NEWSDESK_PAGE_CACHE_SECONDS", 60 if REDIS_URL else 0)

@@ -34,8 +34,11 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def isolated_state(settings, tmp_path):
     """Each test gets its own index folder and an empty cache. Rate limits are off: tests make
-    hundreds of requests as one client (tests/newsdesk/test_security.py turns them on)."""
+    hundreds of requests as one client (tests/newsdesk/test_security.py turns them on); so is
+    the spacing of requests to one host: every test server is one host
+    (tests/articles/ingest/test_politeness.py turns it on)."""
     settings.NEWSDESK_INDEX_DIR = tmp_path / "index"
+    settings.NEWSDESK_HOST_INTERVAL = 0
     for name in ("SEARCH", "API", "LOGIN", "LOGIN_USER"):
         setattr(settings, f"NEWSDESK_RATELIMIT_{name}", None)
     cache.clear()

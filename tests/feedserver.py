@@ -2,6 +2,7 @@
 
 import gzip
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -16,9 +17,11 @@ class Route:
 
 
 class FeedServer:
-    def __init__(self):
+    def __init__(self, host: str = "127.0.0.1"):
+        self.host = host
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict]] = []
+        self.arrivals: list[tuple[str, float]] = []  # (path, time.monotonic()) of each request
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -28,6 +31,7 @@ class FeedServer:
             def do_GET(self):
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 server.requests.append((self.path, headers))
+                server.arrivals.append((self.path, time.monotonic()))
                 route = server.routes.get(self.path) or Route(b"not found", 404)
                 if route.respond is not None:
                     route = route.respond(headers) or route
@@ -53,13 +57,13 @@ class FeedServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def route(self, path: str, body: bytes | str = b"", status: int = 200, headers: dict | None = None, respond=None):
         if isinstance(body, str):

@@ -73,6 +73,7 @@ def subprocess_env(**extra) -> dict:
             "DATABASE_URL": test_database_url(),
             "DJANGO_SETTINGS_MODULE": "newsdesk.settings",
             "NEWSDESK_INDEX_DIR": str(settings.NEWSDESK_INDEX_DIR),  # the test's own index folder
+            "NEWSDESK_HOST_INTERVAL": "0",  # every test server is one host: no spacing (as in-process)
         },
         **extra,
     )

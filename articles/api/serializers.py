@@ -23,6 +23,9 @@ class ImageSerializer(serializers.Serializer):
 class ArticleSerializer(serializers.ModelSerializer):
     source = serializers.CharField(source="source.name")
     published = serializers.DateTimeField(source="published_at")
+    revised_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="when its title or text changed after it was stored; null: never"
+    )
     clubs = serializers.SerializerMethodField()
     players = serializers.SerializerMethodField()
     story = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -37,6 +40,7 @@ class ArticleSerializer(serializers.ModelSerializer):
             "title",
             "source",
             "published",
+            "revised_at",
             "teaser",
             "body",
             "image",

@@ -1,6 +1,7 @@
-"""The synthetic archive the search and page benchmarks share: loaded once through the import
-path (linking, stories and related lists on; indexing off, the index is built after), kept in a
-folder of its own between runs, topped up when a run asks for more articles."""
+"""The synthetic archive the search and page benchmarks share, kept in a folder of its own
+between runs, topped up when a run asks for more articles: loaded through the import path
+(linking, stories and related lists on; indexing off, the index is built after) or, with
+`--bulk` as the Makefile asks, by articles.bench.bulk_archive from what the generator wrote."""
 
 import json
 import time

@@ -19,10 +19,11 @@ import time
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils.text import slugify
 
 from articles.bench.synthetic import from_gazetteer
-from articles.bulk import update_rows
+from articles.bulk import insert_rows, reset_sequences
 from articles.ingest.store import Draft, draft, new_article
 from articles.models import Article, ArticleClub, ArticlePlayer, Club, Player, Source, Story
 
@@ -70,6 +71,7 @@ class _Writer:
             self.players[name] = pk  # a name two players share: the first one
         self.stories: dict[int, int] = {}  # event → story id
         self.reports: dict[int, list[int]] = {}  # event → its articles' ids, newest last
+        self.next_ids: dict[type, int] = {}
 
     def source(self, name: str) -> Source:
         if name not in self.sources:
@@ -86,54 +88,54 @@ class _Writer:
             self.stories[urls[url]] = story_id
             self.reports[urls[url]] = [pk]
 
+    def _take_ids(self, model, count: int) -> range:
+        """The next `count` primary keys of `model`: the load numbers its own rows, so that
+        stories, articles, links and related lists are written in one pass each."""
+        if model not in self.next_ids:
+            self.next_ids[model] = (model.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
+        first = self.next_ids[model]
+        self.next_ids[model] += count
+        return range(first, first + count)
+
     @transaction.atomic
     def write(self, rows: list[tuple]) -> None:
         self._known_events({event for number, event, *_ in rows if event != number})
-        # A story for each event this batch starts (or whose first report is missing), its
-        # slug made once its id is known.
+        # A story for each event this batch starts (or whose first report is missing).
         starting = {}
         for row in rows:
             if row[1] not in self.stories:
                 starting.setdefault(row[1], row)
-        stories = Story.objects.bulk_create(
-            [
-                Story(slug=f"tmp-bulk-{event}", first_published_at=published, last_published_at=published)
-                for event, (_number, _event, _url, _fields, published, *_) in starting.items()
-            ]
-        )
-        for story, (event, (_number, _event, _url, fields, *_rest)) in zip(stories, starting.items(), strict=True):
-            story.slug = f"{slugify(fields['title'])[:120] or 'verhaal'}-{story.pk}"
-            self.stories[event] = story.pk
-        update_rows(stories, ["slug"])
-        articles = []
-        for _number, event, url, fields, published, source, *_ in rows:
+        stories = []
+        for (event, (_number, _event, _url, fields, published, *_)), pk in zip(
+            starting.items(), self._take_ids(Story, len(starting)), strict=True
+        ):
+            slug = f"{slugify(fields['title'])[:120] or 'verhaal'}-{pk}"
+            stories.append(Story(pk=pk, slug=slug, first_published_at=published, last_published_at=published))
+            self.stories[event] = pk
+        articles, clubs, players = [], [], []
+        for row, pk in zip(rows, self._take_ids(Article, len(rows)), strict=True):
+            _number, event, url, fields, published, source, club_names, player_names = row
             article = new_article(Draft(self.source(source), url, "", published, fields), None)
+            article.pk = pk
             article.story_id = self.stories[event]
             article.landing = Article.Landing.SETTLED
-            articles.append(article)
-        created = Article.objects.bulk_create(articles)
-        clubs, players = [], []
-        for article, (_number, event, _url, _fields, _published, _source, club_names, player_names) in zip(
-            created, rows, strict=True
-        ):
             earlier = self.reports.setdefault(event, [])
-            if earlier:
-                article.related_ids = earlier[::-1][:RELATED]
-            earlier.append(article.pk)
+            article.related_ids = earlier[::-1][:RELATED]
+            earlier.append(pk)
             del earlier[:-RELATED]
+            articles.append(article)
             clubs += [
-                ArticleClub(article_id=article.pk, club_id=self.clubs[name])
+                ArticleClub(article_id=pk, club_id=self.clubs[name])
                 for name in dict.fromkeys(club_names)
                 if name in self.clubs
             ]
             players += [
-                ArticlePlayer(article_id=article.pk, player_id=self.players[name])
+                ArticlePlayer(article_id=pk, player_id=self.players[name])
                 for name in dict.fromkeys(player_names)
                 if name in self.players
             ]
-        update_rows([article for article in created if article.related_ids], ["related_ids"])
-        ArticleClub.objects.bulk_create(clubs)
-        ArticlePlayer.objects.bulk_create(players)
+        for objects in (stories, articles, clubs, players):
+            insert_rows(objects)
 
 
 def _settle_stories() -> None:
@@ -166,6 +168,11 @@ def load(articles: int, seed: int, progress=None, workers: int | None = None) ->
     context = multiprocessing.get_context("fork")
     # Benchmarks run with the development settings: DEBUG would keep every INSERT's SQL text.
     debug, settings.DEBUG = settings.DEBUG, False
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # A load that stops resumes where its last batch ended: waiting for each batch to
+            # reach the disk buys nothing here.
+            cursor.execute("SET synchronous_commit TO off")
     try:
         with context.Pool(workers or os.cpu_count() or 1, initializer=_start_worker, initargs=(seed,)) as pool:
             for rows in pool.imap(_make, batches):
@@ -174,6 +181,7 @@ def load(articles: int, seed: int, progress=None, workers: int | None = None) ->
                     progress(rows[-1][0] + 1)
     finally:
         settings.DEBUG = debug
+    reset_sequences(Story, Article)
     _settle_stories()
     with connection.cursor() as cursor:
         # The planner's statistics: autovacuum gets to a million new rows late, and until then

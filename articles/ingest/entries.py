@@ -4,9 +4,9 @@ import logging
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from articles.ingest import http, images
+from articles.ingest import http, images, politeness
 from articles.ingest.cleaning import html_to_text, make_teaser
-from articles.ingest.extract import Extracted, ExtractionFailed, extract_article
+from articles.ingest.extract import Extracted, ExtractionFailed, extract_article, strip_list
 from articles.ingest.store import Draft, StoreResult, draft, store_draft
 from articles.models import Source
 
@@ -22,15 +22,44 @@ def _needs_page(source: Source, entry: dict) -> bool:
     return len(text) < SUMMARY_ONLY_BELOW and entry.get("has_page", True) and source.fetch_full_text
 
 
+def get_page(url: str, *, source_id: int | None = None, interactive: bool = False) -> http.Response | http.FetchError:
+    """An article page, fetched as every article page is: within the page size cap, by its
+    robots.txt (RobotsDisallowed: not fetched), politely; the response or the error met. What
+    politeness cost is noted for the health of the source `source_id` (when given). An
+    `interactive` fetch (an editor waits for it) has a short budget and does not wait long for
+    the host's turn (http.INTERACTIVE_TIMEOUT, INTERACTIVE_WAIT). Network and cache only, no
+    database: safe in a thread."""
+    budgets = {"timeout": http.INTERACTIVE_TIMEOUT, "max_wait": http.INTERACTIVE_WAIT} if interactive else {}
+    try:
+        page = http.fetch(url, max_bytes=http.MAX_PAGE_BYTES, accept=PAGE_ACCEPT, robots=True, **budgets)
+    except http.FetchError as exc:
+        if source_id is not None and (note := getattr(exc, "health_note", "")):  # a pause, robots.txt
+            kind = "paused" if isinstance(exc, http.RetryAfter) else type(exc).__name__
+            politeness.note(source_id, kind, note)
+        return exc
+    if source_id is not None and (note := politeness.slowed_note(page.url, page.waited)):
+        politeness.note(source_id, "slowed", note)
+    return page
+
+
+def put_off(error: http.FetchError) -> int:
+    """Seconds until a page that met `error` may be asked for again, when the error was no
+    fault of the page's: its host asked us to wait (a pause, or a queue too long for its turn),
+    or its robots.txt could not be read. 0 for any other error."""
+    if isinstance(error, http.HostPaused | http.RobotsUnavailable):
+        return error.seconds
+    if isinstance(error, http.RetryAfter) and error.health_note:  # this answer paused the host
+        return error.seconds
+    return 0
+
+
 def fetch_page(source: Source, entry: dict) -> http.Response | http.FetchError | None:
-    """The entry's page when the feed gives only a summary: the response, or the error met, or
-    None when the feed's text is the article. Network only, no database: safe in a thread."""
+    """The entry's page when the feed gives only a summary (get_page): the response, or the
+    error met, or None when the feed's text is the article. A page robots.txt forbids is not
+    fetched (RobotsDisallowed: the feed's text stays)."""
     if not _needs_page(source, entry):
         return None
-    try:
-        return http.fetch(entry["link"], max_bytes=http.MAX_PAGE_BYTES, accept=PAGE_ACCEPT)
-    except http.FetchError as exc:
-        return exc
+    return get_page(entry["link"], source_id=source.pk)
 
 
 @dataclass
@@ -54,7 +83,13 @@ def read_page(source: Source, entry: dict, extract=extract_article) -> PageResul
         return page
     needs_metadata = not (entry.get("title") and entry.get("published"))
     try:
-        extracted = extract(page.body, page.url, source.content_selector, metadata=needs_metadata)
+        extracted = extract(
+            page.body,
+            page.url,
+            source.content_selector,
+            metadata=needs_metadata,
+            strip_selectors=strip_list(source.strip_selectors),
+        )
     except ExtractionFailed as exc:
         return exc
     except Exception as exc:  # a parser's bug on one page: that entry keeps the feed's text
@@ -86,6 +121,7 @@ def entry_draft(source: Source, entry: dict, page: PageResult, *, raise_network_
     elif page is not None:
         if len(page.text) >= len(text):  # a page reading shorter than the feed's summary is not the article
             text, body_html = page.text, ""
+            note = page.warning  # a source rule that did not work on this page
         else:
             note = "kept the feed's text: the page's text is shorter"
         title = title or page.title

@@ -19,15 +19,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import feedparser
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 
 from articles.ingest import entries as ingest
-from articles.ingest import http, images, store
+from articles.ingest import http, images, politeness, screening, store
 from articles.ingest.cleaning import html_to_text
 from articles.ingest.extract import extract_article
 from articles.ingest.store import Outcome
-from articles.models import Article, Source
+from articles.models import Article, KeptOut, Source
 
 logger = logging.getLogger(__name__)
 
@@ -62,15 +63,31 @@ class Poll:
 
 @dataclass
 class FetchReport:
-    counts: dict = field(default_factory=lambda: {o.value: 0 for o in Outcome} | {"failed": 0})
+    counts: dict = field(default_factory=lambda: {o.value: 0 for o in Outcome} | {"failed": 0, "kept_out": 0})
     error: str = ""
     source_failed: bool = False  # the feed itself could not be fetched or read
     unreachable: list[dict] = field(default_factory=list)  # entries left for a later try
     failures: list[str] = field(default_factory=list)  # entries that could not be stored, why
+    rule_warnings: list[str] = field(default_factory=list)  # pages the source's rules did not fit
+    filter_warnings: list[str] = field(default_factory=list)  # keep/block rules left out or too slow
 
 
 def _published(entry) -> str | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    return _moment(entry.get("published_parsed") or entry.get("updated_parsed"))
+
+
+def _revised(entry, published: str | None) -> str | None:
+    """The entry's `updated` date when it has one of its own, apart from its publication date:
+    a new one makes the entry new to us, so its page is read again (the text may have changed
+    where the feed shows only a summary). feedparser answers `updated` with the publication
+    date when there is none: asked only when the entry has its own."""
+    if "updated_parsed" not in entry:
+        return None
+    updated = _moment(entry["updated_parsed"], clamp=False)  # as given: the fingerprint must not move
+    return updated if updated != published else None
+
+
+def _moment(parsed, clamp: bool = True) -> str | None:
     if not parsed:
         return None
     try:
@@ -78,7 +95,7 @@ def _published(entry) -> str | None:
     except (OverflowError, ValueError, OSError):
         return None
     # Feeds sometimes date entries in the future; an article cannot be newer than now.
-    return min(moment, timezone.now()).isoformat()
+    return (min(moment, timezone.now()) if clamp else moment).isoformat()
 
 
 def _is_http(url: str) -> bool:
@@ -118,6 +135,8 @@ def normalize_entry(entry, base_url: str, feed_url: str = "") -> dict | None:
     }
     if image := images.feed_image(entry, feed_url or base_url):
         normalized["image"] = image.as_dict()  # only when there is one: other fingerprints stay
+    if revised := _revised(entry, normalized["published"]):
+        normalized["revised"] = revised  # likewise
     normalized["fingerprint"] = hashlib.sha256(json.dumps(normalized, sort_keys=True).encode()).hexdigest()
     return normalized
 
@@ -151,9 +170,10 @@ def parse_feed(body: bytes, headers: dict[str, str], url: str) -> ParsedFeed:
 
 
 def split_new_and_changed(source: Source, entries: list[dict]) -> Poll:
-    known = dict(
-        Article.objects.filter(source=source, guid__in=[e["guid"] for e in entries]).values_list("guid", "entry_hash")
-    )
+    guids = [e["guid"] for e in entries]
+    # An entry the rules kept out is known too (screening): it is not fetched again until it changes.
+    known = dict(KeptOut.objects.filter(source=source, guid__in=guids).values_list("guid", "entry_hash"))
+    known.update(Article.objects.filter(source=source, guid__in=guids).values_list("guid", "entry_hash"))
     poll = Poll()
     seen = set()
     for entry in entries:
@@ -181,15 +201,21 @@ def poll_document(source: Source, body: bytes, headers: dict[str, str], url: str
 
 
 def poll_source(source: Source) -> Poll:
-    """Fetch the feed (conditionally) and parse it. Failures are recorded, then raised."""
+    """Fetch the feed (conditionally) and parse it. Failures are recorded, then raised; a host
+    that asked us to wait (HostPaused) puts the fetch off until then, noted but no error."""
     try:
         response = http.fetch(source.feed_url, etag=source.etag, last_modified=source.last_modified)
+    except http.HostPaused as exc:
+        record_deferral(source, exc.seconds, exc.health_note)
+        raise
     except http.RetryAfter as exc:
-        record_failure(source, str(exc), retry_after=exc.seconds)
+        record_failure(source, str(exc), retry_after=exc.seconds, warning=exc.health_note)
         raise
     except http.FetchError as exc:
         record_failure(source, f"{type(exc).__name__}: {exc}")
         raise
+    if note := politeness.slowed_note(response.url, response.waited):
+        politeness.note(source.pk, "slowed", note)
     if response.not_modified:
         record_success(source, warning="", etag=source.etag, modified=source.last_modified)
         return Poll(not_modified=True)
@@ -244,11 +270,15 @@ def _extraction(processes: int):
 
 
 def _ingest_stream(stream, reports: dict[int, FetchReport], retry_unreachable: bool) -> None:
-    """Store what _pages_ahead yields, up to STORE_BATCH entries of one source at a time."""
+    """Store what _pages_ahead yields, up to STORE_BATCH entries of one source at a time; what
+    the source's keep and block rules keep out is recorded instead (screening)."""
+    rulesets = {}  # each source's rules, read once per stream
     for source, chunk in _batches(stream):
         report = reports[source.pk]
         drafted = []
         for entry, page in chunk:
+            if getattr(page, "warning", ""):
+                report.rule_warnings.append(f"{entry.get('link')}: {page.warning}")
             try:
                 drafted.append((entry, ingest.entry_draft(source, entry, page, raise_network_errors=retry_unreachable)))
             except http.NetworkError:
@@ -256,6 +286,7 @@ def _ingest_stream(stream, reports: dict[int, FetchReport], retry_unreachable: b
             except Exception as exc:  # a bug on one entry: recorded, the rest go on
                 logger.exception("entry %s of source %s failed", entry.get("link"), source.pk)
                 report.failures.append(f"{entry.get('link')}: {type(exc).__name__}: {exc}")
+        drafted = _screened(drafted, rulesets, report)
         results = store.store_batch([d for _, d in drafted])
         for (entry, _), result in zip(drafted, results, strict=True):
             if isinstance(result, Exception):
@@ -263,6 +294,22 @@ def _ingest_stream(stream, reports: dict[int, FetchReport], retry_unreachable: b
                 report.failures.append(f"{entry.get('link')}: {type(result).__name__}: {result}")
             else:
                 report.counts[result.outcome.value] += 1
+
+
+def _screened(drafted: list[tuple[dict, store.Draft]], rulesets: dict, report: FetchReport) -> list:
+    """The (entry, draft) pairs the source's rules let in; those kept out are counted. Should
+    the rules fail (a bug), the batch is stored whole: no article is lost to them."""
+    try:
+        screened = screening.screen([d for _, d in drafted], rulesets)
+    except (OperationalError, InterfaceError):
+        raise  # the connection, not the rules: the caller's retry stores what is missing
+    except Exception as exc:
+        logger.exception("keep/block rules failed on a batch of source %s", drafted[0][1].source.pk if drafted else "")
+        report.filter_warnings.append(f"not applied to {len(drafted)} entries: {type(exc).__name__}: {exc}")
+        return drafted
+    report.counts["kept_out"] += screened.kept_out
+    report.filter_warnings += screened.warnings
+    return [pair for pair, kept in zip(drafted, screened.kept, strict=True) if kept]
 
 
 def _batches(stream):
@@ -274,10 +321,18 @@ def _batches(stream):
 
 
 def _note_failures(source: Source, report: FetchReport) -> FetchReport:
+    notes = []
     if report.failures:
         report.counts["failed"] += len(report.failures)
         report.error = f"{len(report.failures)} entries failed; first: {report.failures[0]}"
-        Source.objects.filter(pk=source.pk).update(last_warning=report.error[:2000])
+        notes.append(report.error)
+    if report.rule_warnings:
+        # Those articles were stored all the same (text found automatically); the rule needs an editor.
+        warnings = report.rule_warnings
+        notes.append(f"the source's extraction rules did not fit {len(warnings)} pages; first: {warnings[0]}")
+    if report.filter_warnings:  # a rule left out (it does not compile) or too slow: an editor must look
+        notes.append(f"keep/block rules: {'; '.join(dict.fromkeys(report.filter_warnings))}")
+    add_warnings(source.pk, notes)  # beside what the feed's fetch recorded (its notes, politeness)
     return report
 
 
@@ -317,6 +372,9 @@ def fetch_and_ingest_all(sources, *, extract_processes: int = 0) -> list[tuple[S
             polled.append(source)
             try:
                 poll = poll_source(source)
+            except http.HostPaused as exc:  # put off until the host's wait ends (recorded): no failure
+                report.error = f"put off: {exc}"
+                continue
             except (http.FetchError, FeedUnreadable) as exc:
                 report.error, report.source_failed = f"{type(exc).__name__}: {exc}", True
                 continue
@@ -350,7 +408,7 @@ def record_success(source: Source, *, warning: str, etag: str, modified: str) ->
         last_fetched_at=now,
         last_success_at=now,
         last_error="",
-        last_warning=warning[:2000],
+        last_warning=_health_warning(source, warning),
         error_count=0,
         etag=etag[:500],
         last_modified=modified[:100],
@@ -358,18 +416,69 @@ def record_success(source: Source, *, warning: str, etag: str, modified: str) ->
     )
 
 
-def record_failure(source: Source, error: str, retry_after: int | None = None) -> None:
-    """Back off exponentially: interval × 2^errors, capped at a day; a Retry-After wins if later."""
+def record_failure(source: Source, error: str, retry_after: int | None = None, warning: str = "") -> None:
+    """Back off exponentially: interval × 2^errors, capped at a day; a Retry-After wins if later.
+    A `warning` (the host asked us to slow down) goes to the source's health beside the error."""
     now = timezone.now()
     errors = Source.objects.get(pk=source.pk).error_count + 1
     delay = min(source.fetch_interval * (2 ** min(errors, 16)), MAX_BACKOFF)
     if retry_after:
         delay = max(delay, timedelta(seconds=retry_after))
+    health = {"last_warning": _health_warning(source, warning)} if warning else {}
     Source.objects.filter(pk=source.pk).update(
         last_fetched_at=now,
         last_error=error[:2000],
         last_error_at=now,
         error_count=errors,
         next_fetch_at=now + delay,
+        **health,
     )
     source.error_count = errors
+
+
+def record_deferral(source: Source, seconds: int, why: str) -> None:
+    """Not fetched: the feed's host asked us to wait (or has too many of our requests waiting
+    for its turn). No error of the feed's, no backoff: the next fetch comes when the wait ends."""
+    Source.objects.filter(pk=source.pk).update(
+        next_fetch_at=timezone.now() + timedelta(seconds=seconds),
+        last_warning=_health_warning(source, why),
+    )
+
+
+def _health_warning(source: Source, warning: str) -> str:
+    """The feed's own warning with what politeness cost the source since it was last recorded
+    (pages put off or not fetched, waits: politeness.note), each with its time."""
+    return merge_warnings(warning, *politeness.take_notes(source.pk))
+
+
+MAX_WARNING = 2000  # characters of Source.last_warning
+
+
+def merge_warnings(*warnings: str) -> str:
+    """Warnings as one Source.last_warning, a line each: every line once, in order, the empty
+    ones left out; over MAX_WARNING characters, the oldest lines go first."""
+    lines = list(dict.fromkeys(line.strip() for warning in warnings for line in warning.splitlines() if line.strip()))
+    while len(lines) > 1 and len("\n".join(lines)) > MAX_WARNING:
+        lines.pop(0)
+    return "\n".join(lines)[:MAX_WARNING]
+
+
+def add_warnings(source_id: int, warnings: list[str]) -> None:
+    """Add `warnings` to the source's last warning, beside what is there: what a run found
+    after its feed's fetch recorded the feed's warning and notes (failed entries, rules that did
+    not fit, a re-extraction's pages) must not wipe those out."""
+    if not any(warnings):
+        return
+    with transaction.atomic():
+        current = Source.objects.select_for_update().filter(pk=source_id).values_list("last_warning", flat=True)
+        for last_warning in current:
+            Source.objects.filter(pk=source_id).update(last_warning=merge_warnings(last_warning, *warnings))
+
+
+def pause_left(entries: list[dict]) -> int:
+    """Seconds until the pages of these entries may be asked for again (0: now): their hosts
+    asked us to wait, or their robots.txt could not be read and is asked again then."""
+    return max(
+        (max(politeness.pause_left(entry["link"]), politeness.robots_left(entry["link"])) for entry in entries),
+        default=0,
+    )

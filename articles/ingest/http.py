@@ -5,9 +5,14 @@ private, link-local, multicast, reserved and cloud-metadata addresses before con
 connects to the address it checked (no second DNS answer can slip in between). Operators who
 serve feeds from inside their network set NEWSDESK_ALLOW_PRIVATE_FETCH=1, or allow single
 host:port pairs with NEWSDESK_FETCH_ALLOWLIST.
+
+Every request waits for its turn at the host and none goes to a host that asked us to wait
+(politeness.py); pages fetched with `robots=True` are checked against the host's robots.txt.
 """
 
+import email.utils
 import ipaddress
+import math
 import socket
 import threading
 import time
@@ -21,16 +26,23 @@ from django.conf import settings
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from articles.ingest import politeness
+
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 15.0
 TOTAL_TIMEOUT = 45.0  # a whole request, however slowly its bytes come (_Deadline)
+# An editor waits on the admin's page (gunicorn gives a request 30 s): a page and its robots.txt
+# get this much each for the request, and a turn further off than INTERACTIVE_WAIT is not
+# waited for at all (HostPaused: "try again later").
+INTERACTIVE_TIMEOUT = 6.0
+INTERACTIVE_WAIT = 1.5
 MAX_REDIRECTS = 5
 MAX_FEED_BYTES = 5 * 1024 * 1024
 MAX_PAGE_BYTES = 3 * 1024 * 1024
 CHUNK = 64 * 1024
 # At most this many requests to one host at once from this process, however many threads
 # fetch: pages are fetched side by side, politely. The pool keeps as many connections open.
-CONNECTIONS_PER_HOST = 8
+CONNECTIONS_PER_HOST = settings.NEWSDESK_HOST_CONNECTIONS
 METADATA_ADDRESSES = {
     ipaddress.ip_address("169.254.169.254"),  # AWS, GCP, Azure, OpenStack
     ipaddress.ip_address("169.254.170.2"),  # AWS ECS task metadata
@@ -66,9 +78,39 @@ class NetworkError(FetchError):
 
 
 class RetryAfter(NetworkError):
+    health_note = ""  # when the host asked for a pause: what it means for the source, in Dutch
+
     def __init__(self, seconds: int, url: str, status: int):
         super().__init__(f"HTTP {status} from {url}: retry after {seconds} s")
         self.seconds = seconds
+        self.status = status
+
+
+class HostPaused(RetryAfter):
+    """Not asked at all: the host asked us to wait (429, or 503 with Retry-After) and the time
+    is not up, or too many of our requests already wait for its turn."""
+
+    def __init__(self, wait: politeness.Wait, url: str):
+        NetworkError.__init__(self, f"{url} not fetched: {wait}")
+        self.seconds = max(1, math.ceil(wait.seconds))
+        self.status = 0
+        self.health_note = wait.note
+
+
+class RobotsDisallowed(FetchError):
+    def __init__(self, refusal: politeness.Refusal):
+        super().__init__(refusal.message)
+        self.health_note = refusal.note
+
+
+class RobotsUnavailable(NetworkError):
+    """robots.txt could not be read: no page of the host is fetched until it can (RFC 9309),
+    which is asked again in `seconds`."""
+
+    def __init__(self, refusal: politeness.Refusal):
+        super().__init__(refusal.message)
+        self.health_note = refusal.note
+        self.seconds = max(1, math.ceil(refusal.seconds))
 
 
 @dataclass
@@ -77,6 +119,8 @@ class Response:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    waited: float = 0.0  # seconds spent waiting for the host's turn (politeness)
+    truncated: bool = False  # the body was cut at max_bytes (fetch's `truncate`)
 
     @property
     def not_modified(self) -> bool:
@@ -112,18 +156,21 @@ def resolve_checked(host: str, port: int) -> str:
 
 
 class _Deadline:
-    """A fetch's whole-request deadline, enforced however slowly the bytes come: a socket
-    read times out only when nothing arrives for READ_TIMEOUT, so a server sending one byte a
-    second (headers or body) would hold a thread for as long as it likes. At the deadline a
-    timer shuts down the sockets of the fetch's connections; the read waiting on one returns
-    at once and the fetch fails with NetworkError."""
+    """A fetch's budgets. `seconds` for its requests themselves (all hops together), enforced
+    however slowly the bytes come: a socket read times out only when nothing arrives for
+    READ_TIMEOUT, so a server sending one byte a second (headers or body) would hold a thread
+    for as long as it likes. The clock runs only while a request is under way (`running`): at
+    the deadline a timer shuts down the sockets of its connections; the read waiting on one
+    returns at once and the fetch fails with NetworkError. Waiting (for robots.txt, a free
+    connection, the host's turn) comes before and never costs a request sent its time; it has a
+    budget of its own, `wait` seconds in all, beyond which nothing is sent (HostPaused)."""
 
-    def __init__(self, seconds: float):
-        self.at = time.monotonic() + seconds
+    def __init__(self, seconds: float, wait: float):
+        self.seconds = seconds
+        self.left = seconds
+        self.wait_left = wait
         self.expired = False
         self.connections = []
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
 
     def _expire(self) -> None:
         self.expired = True
@@ -133,17 +180,30 @@ class _Deadline:
                 with suppress(OSError):  # closed already
                     sock.shutdown(socket.SHUT_RDWR)
 
-    def __enter__(self):
+    def waited(self, seconds: float) -> None:
+        self.wait_left -= seconds
+
+    @contextmanager
+    def running(self, url: str):
+        """A request on its way: connecting, sending, reading the answer."""
+        if self.left <= 0:  # the hops before took it all: this one is not sent
+            self.expired = True
+            raise NetworkError(f"{url} took longer than {self.seconds:g} s")
+        started = time.monotonic()
+        timer = threading.Timer(self.left, self._expire)
+        timer.daemon = True
         _current.deadline = self
-        self._timer.start()
-        return self
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+            _current.deadline = None
+            self.connections.clear()
+            self.left -= time.monotonic() - started
 
-    def __exit__(self, *exc):
-        self._timer.cancel()
-        _current.deadline = None
 
-
-_current = threading.local()  # the deadline of the fetch running in this thread
+_current = threading.local()  # the deadline of the request under way in this thread
 
 
 class _GuardedConnectionMixin:
@@ -196,13 +256,15 @@ _host_slots_lock = threading.Lock()
 
 
 @contextmanager
-def _host_slot(url: str, deadline: float):
-    """One of the host's CONNECTIONS_PER_HOST places, waited for until the fetch's deadline."""
+def _host_slot(url: str, deadline: _Deadline):
+    """One of the host's CONNECTIONS_PER_HOST places, waited for within the fetch's wait."""
     host = (urlsplit(url).hostname or "").lower()
     with _host_slots_lock:
         slot = _host_slots[host]
-    if not slot.acquire(timeout=max(deadline - time.monotonic(), 0.0)):
-        raise NetworkError(f"{url}: no free connection to {host} within {TOTAL_TIMEOUT} s")
+    started = time.monotonic()
+    if not slot.acquire(timeout=max(deadline.wait_left, 0.0)):
+        raise NetworkError(f"{url}: no free connection to {host} within {max(deadline.wait_left, 0.0):.0f} s")
+    deadline.waited(time.monotonic() - started)
     try:
         yield
     finally:
@@ -237,10 +299,16 @@ def registration_problem(url: str) -> str | None:
 
 
 def _retry_after(value: str | None) -> int:
+    """Retry-After in seconds (a number, or an HTTP date), between 1 s and a day; 60 without."""
     try:
         return max(1, min(int(value), 24 * 3600))
     except (TypeError, ValueError):
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
         return 60
+    return max(1, min(math.ceil(moment - time.time()), 24 * 3600))
 
 
 def fetch(
@@ -250,37 +318,60 @@ def fetch(
     last_modified: str = "",
     max_bytes: int = MAX_FEED_BYTES,
     accept: str = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+    robots: bool = False,
+    truncate: bool = False,
+    timeout: float | None = None,
+    max_wait: float | None = None,
 ) -> Response:
-    """GET `url`, following at most MAX_REDIRECTS redirects; a 304 comes back with no body."""
+    """GET `url`, following at most MAX_REDIRECTS redirects; a 304 comes back with no body.
+    With `robots` (article pages), each URL on the way is checked against its robots.txt.
+    A body over `max_bytes` is TooLarge, or with `truncate` cut there (`Response.truncated`).
+
+    The requests get `timeout` seconds in all (TOTAL_TIMEOUT by default), counted only while
+    one is under way; before each, the fetch waits for its robots.txt (a fetch of its own, with
+    these budgets), a free connection and the host's turn, `max_wait` seconds in all
+    (politeness.MAX_TURN_WAIT by default). A turn further off than that is not waited for:
+    HostPaused, and nothing is sent. A request once sent is never cut short by the waiting."""
     headers = {"User-Agent": settings.NEWSDESK_USER_AGENT, "Accept": accept, "Accept-Encoding": "gzip, deflate"}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    with _Deadline(TOTAL_TIMEOUT) as deadline:
-        try:
-            return _follow(url, headers, max_bytes, deadline)
-        except FetchError:
-            if deadline.expired:
-                raise NetworkError(f"{url} took longer than {TOTAL_TIMEOUT} s") from None
-            raise
+    deadline = _Deadline(
+        TOTAL_TIMEOUT if timeout is None else timeout, politeness.MAX_TURN_WAIT if max_wait is None else max_wait
+    )
+    try:
+        return _follow(url, headers, max_bytes, deadline, robots, truncate)
+    except FetchError:
+        if deadline.expired:
+            raise NetworkError(f"{url} took longer than {deadline.seconds:g} s") from None
+        raise
 
 
-def _follow(url: str, headers: dict, max_bytes: int, deadline: _Deadline) -> Response:
+def _follow(url: str, headers: dict, max_bytes: int, deadline: _Deadline, robots: bool, truncate: bool) -> Response:
+    waited = 0.0
     for _ in range(MAX_REDIRECTS + 1):
         _check_scheme(url)
-        with _host_slot(url, deadline.at):
-            response = _request(url, headers)
-            if response.status in (301, 302, 303, 307, 308) and response.headers.get("Location"):
-                response.close()  # a redirect's body is never wanted, however large it claims to be
-                url = urljoin(url, response.headers["Location"])
-                continue
-            try:
-                result = _finish(url, response, max_bytes, deadline)
-            except BaseException:
-                response.close()  # unread bytes must not go back to the pool with the connection
-                raise
-            response.release_conn()
+        if robots:
+            _obey_robots(url, deadline)
+        with _host_slot(url, deadline):
+            waited += _take_turn(url, deadline)
+            with deadline.running(url):
+                response = _request(url, headers)
+                if response.status in (301, 302, 303, 307, 308) and response.headers.get("Location"):
+                    response.close()  # a redirect's body is never wanted, however large it claims to be
+                    url = urljoin(url, response.headers["Location"])
+                    continue
+                try:
+                    result = _finish(url, response, max_bytes, deadline, truncate)
+                except BaseException:
+                    response.close()  # unread bytes must not go back to the pool with the connection
+                    raise
+                if result.truncated:
+                    response.close()  # likewise the rest of a body cut short
+                else:
+                    response.release_conn()
+            result.waited = waited
             return result
     raise TooManyRedirects(f"more than {MAX_REDIRECTS} redirects, last to {url}")
 
@@ -297,30 +388,76 @@ def _request(url: str, headers: dict):
         raise NetworkError(f"{url}: {cause}") from None
 
 
-def _finish(url: str, response, max_bytes: int, deadline: _Deadline) -> Response:
+def _finish(url: str, response, max_bytes: int, deadline: _Deadline, truncate: bool = False) -> Response:
     status = response.status
     header_map = {key.lower(): value for key, value in response.headers.items()}
     if status == 304:
         return Response(url, status, header_map)
     if status in (429, 503):
-        raise RetryAfter(_retry_after(header_map.get("retry-after")), url, status)
+        seconds = _retry_after(header_map.get("retry-after"))
+        asked = "retry-after" in header_map
+        error = RetryAfter(seconds, url, status)
+        if status == 429 or asked:  # a 503 alone is an outage, not a request to slow down
+            error.health_note = politeness.pause_note(url, politeness.pause(url, seconds, status, asked))
+        raise error
     if status >= 500:
         raise NetworkError(f"HTTP {status} from {url}")
     if status >= 400:
         raise HTTPStatusError(status, url)
     declared = header_map.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    if declared.isdigit() and int(declared) > max_bytes and not truncate:
         raise TooLarge(f"{url} declares {declared} bytes; the limit is {max_bytes}")
     body = bytearray()
+    truncated = False
     try:
         for chunk in response.stream(CHUNK, decode_content=True):
             body += chunk
             if len(body) > max_bytes:
-                raise TooLarge(f"{url} sent more than {max_bytes} bytes")
+                if not truncate:
+                    raise TooLarge(f"{url} sent more than {max_bytes} bytes")
+                del body[max_bytes:]
+                truncated = True
+                break
             if deadline.expired:
                 break
     except urllib3.exceptions.HTTPError as exc:
         raise NetworkError(f"{url}: {exc}") from None
     if deadline.expired:  # the body was cut off: whatever came is not the document
-        raise NetworkError(f"{url} took longer than {TOTAL_TIMEOUT} s")
-    return Response(url, status, header_map, bytes(body))
+        raise NetworkError(f"{url} took longer than {deadline.seconds:g} s")
+    return Response(url, status, header_map, bytes(body), truncated=truncated)
+
+
+def _take_turn(url: str, deadline: _Deadline) -> float:
+    try:
+        waited = politeness.take_turn(url, max_wait=deadline.wait_left)
+    except politeness.Wait as wait:
+        raise HostPaused(wait, url) from None
+    deadline.waited(waited)
+    return waited
+
+
+def _obey_robots(url: str, deadline: _Deadline) -> None:
+    def read(robots_url: str) -> tuple[int, bytes]:
+        return _read_robots(robots_url, timeout=deadline.seconds, max_wait=max(deadline.wait_left, 0.0))
+
+    refusal = politeness.robots_refusal(url, read)
+    if refusal is not None:
+        raise (RobotsUnavailable if refusal.temporary else RobotsDisallowed)(refusal)
+
+
+def _read_robots(url: str, **budgets) -> tuple[int, bytes]:
+    """A robots.txt as (status, body) for politeness.robots_refusal; status 0: no answer, or 5xx.
+    A longer file than politeness.MAX_ROBOTS_BYTES comes cut there: its rules are read so far."""
+    try:
+        response = fetch(
+            url, max_bytes=politeness.MAX_ROBOTS_BYTES, accept="text/plain, */*;q=0.5", truncate=True, **budgets
+        )
+    except HostPaused:
+        raise  # nothing was asked: the page waits for the pause like any other request
+    except (RetryAfter, HTTPStatusError) as exc:
+        return exc.status, b""
+    except NetworkError:
+        return 0, b""
+    except FetchError:  # too many redirects, sent inward: no usable file, as a 404
+        return 404, b""
+    return response.status, response.body

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from articles.ingest import screening
 from articles.ingest.store import Outcome, draft, store_batch
 from articles.models import Article, Source
 
@@ -16,8 +17,10 @@ REQUIRED = ("url", "title", "body", "source")
 
 @dataclass
 class ImportReport:
-    counts: dict = field(default_factory=lambda: {o.value: 0 for o in Outcome})
+    counts: dict = field(default_factory=lambda: {o.value: 0 for o in Outcome} | {"kept_out": 0})
     errors: list[str] = field(default_factory=list)
+    # Keep and block rules that could not be used (once per source) or ran out of time (per line).
+    warnings: list[str] = field(default_factory=list)
 
 
 def _parse_published(value) -> datetime | None:
@@ -56,20 +59,21 @@ BATCH = 250  # lines per transaction: one commit (and one fsync) per batch, not 
 def import_lines(lines) -> ImportReport:
     report = ImportReport()
     sources: dict[str, Source] = {}
+    rulesets: dict = {}  # each source's keep and block rules, read once per import
     batch: list[tuple[int, str]] = []
     for number, line in enumerate(lines, start=1):
         if line.strip():
             batch.append((number, line))
         if len(batch) >= BATCH:
-            _import_batch(batch, sources, report)
+            _import_batch(batch, sources, report, rulesets)
             batch = []
     if batch:
-        _import_batch(batch, sources, report)
+        _import_batch(batch, sources, report, rulesets)
     return report
 
 
 @transaction.atomic
-def _import_batch(batch, sources, report) -> None:
+def _import_batch(batch, sources, report, rulesets) -> None:
     drafts, numbers = [], []
     for number, line in batch:
         try:
@@ -95,6 +99,12 @@ def _import_batch(batch, sources, report) -> None:
             report.errors.append(f"line {number}: {exc}")
         except RecursionError:
             report.errors.append(f"line {number}: JSON nested too deeply")
+    # What the sources' keep and block rules keep out is recorded (screening), not stored.
+    screened = screening.screen(drafts, rulesets)
+    report.counts["kept_out"] += screened.kept_out
+    report.warnings += screened.warnings
+    kept = [(number, d) for number, d, keep in zip(numbers, drafts, screened.kept, strict=True) if keep]
+    numbers, drafts = [number for number, _ in kept], [d for _, d in kept]
     # A row the database still refuses fails alone, with its line number; the batch is kept.
     for number, result in zip(numbers, store_batch(drafts), strict=True):
         if isinstance(result, Exception):

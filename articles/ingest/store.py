@@ -8,6 +8,7 @@ from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from articles import hooks
 from articles.ingest import landing
 from articles.ingest.canonical import canonical_url
 from articles.ingest.cleaning import content_hash, make_teaser, normalize_text, sanitize_html, text_to_html
@@ -210,9 +211,14 @@ def store_batch(drafts: list[Draft]) -> list[StoreResult | DatabaseError]:
 IMAGE_FIELDS = ("image_url", "image_width", "image_height", "image_alt")
 
 
-def _update(article: Article, d: Draft) -> StoreResult:
+def _update(article: Article, d: Draft, *, revision: bool = True) -> StoreResult:
+    """Store `d` over `article` when its title, text or image changed. The text compares by
+    content hash, which white space, markup and capitals do not change: those alone are no
+    update. A new title or text is a revision (pages say "Bijgewerkt om …"), unless the caller
+    says the article itself did not change (`revision=False`: our reading of it did)."""
     same_image = all(getattr(article, name) == d.fields[name] for name in IMAGE_FIELDS if name in d.fields)
-    if article.content_hash == d.digest and article.title == d.fields["title"] and same_image:
+    same_text = article.content_hash == d.digest and article.title == d.fields["title"]
+    if same_text and same_image:
         if d.entry_hash and article.entry_hash != d.entry_hash:
             # The entry changed but not its text (a new date, say): remember it, touch nothing else.
             Article.objects.filter(pk=article.pk).update(entry_hash=d.entry_hash)
@@ -221,9 +227,12 @@ def _update(article: Article, d: Draft) -> StoreResult:
         setattr(article, name, value)
     article.entry_hash = d.entry_hash or article.entry_hash
     article.fetched_at = timezone.now()
+    if revision and not same_text:
+        article.revised_at = article.fetched_at
     article.landing = Article.Landing.LINK  # recorded with the change: its follow-up is due again
     article.save()
     transaction.on_commit(lambda: landing.landed([article.pk]))
+    transaction.on_commit(lambda: hooks.texts_changed.send(sender=__name__, article_ids=[article.pk]))
     return StoreResult(article, Outcome.UPDATED)
 
 
@@ -237,3 +246,10 @@ def set_status(article_ids, status: str) -> int:
     count = articles.update(status=status, updated_at=timezone.now())
     refresh_stories(set(articles.exclude(story=None).values_list("story_id", flat=True)))
     return count
+
+
+def update_article(article: Article, d: Draft, *, revision: bool) -> StoreResult:
+    """Store `d` over the existing `article` (as ingestion updates one); `revision`: whether a
+    new text is the publisher's revision of the article (False: only our reading of it changed,
+    as in a re-extraction)."""
+    return _update(article, d, revision=revision)

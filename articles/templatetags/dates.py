@@ -91,6 +91,33 @@ def published_time(value, now=None):
     )
 
 
+def revised_text(value: datetime, now: datetime | None = None) -> str:
+    """When an article was revised: "Bijgewerkt om 14:05" today, else "Bijgewerkt op 12 november
+    om 14:05" (with the year when not this year)."""
+    now, then = _local(now or timezone.now()), _local(value)
+    if then.date() == now.date():
+        return _("Bijgewerkt om %(time)s") % {"time": then.strftime("%H:%M")}
+    return _("Bijgewerkt op %(date)s om %(time)s") % {
+        "date": dutch_date(then, with_year=then.year != now.year),
+        "time": then.strftime("%H:%M"),
+    }
+
+
+@register.simple_tag
+def revised_time(value, now=None):
+    """`<time datetime="…" title="exact Dutch date and time">Bijgewerkt om 14:05</time>`, or
+    nothing for an article never revised. A clock time, not a relative one: the script leaves it."""
+    if not isinstance(value, datetime):
+        return ""
+    local = _local(value)
+    return format_html(
+        '<time class="revised" datetime="{}" title="{}">{}</time>',
+        local.isoformat(timespec="seconds"),
+        exact_time(local),
+        revised_text(local, now),
+    )
+
+
 def delay(value: timedelta) -> str:
     """How long after the first report: "+45 min", "+2 u 15 min", "+1 d 3 u"."""
     minutes = max(int(value.total_seconds() // 60), 0)

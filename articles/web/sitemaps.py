@@ -1,10 +1,11 @@
 """The sitemap: front page, the club, player and story directories, every club, player, story and
-published article."""
+published article, every competition with fixtures and every match of its current season."""
 
 from django.contrib.sitemaps import Sitemap
+from django.db.models import F
 from django.urls import reverse
 
-from articles.models import Article, Club, Player, Story
+from articles.models import Article, Club, Competition, Match, Player, Story
 
 
 class PagesSitemap(Sitemap):
@@ -54,10 +55,37 @@ class PlayerSitemap(Sitemap):
         return Player.objects.only("slug").order_by("name")
 
 
+class CompetitionSitemap(Sitemap):
+    changefreq = "hourly"
+
+    def items(self):
+        return Competition.objects.exclude(current_season="").only("code").order_by("code")
+
+
+class MatchSitemap(Sitemap):
+    """The matches of each competition's current season: older seasons' pages still answer,
+    but a crawler need not be sent to them again."""
+
+    changefreq = "daily"
+    limit = 10000
+
+    def items(self):
+        return (
+            Match.objects.filter(season=F("competition__current_season"))
+            .only("slug", "updated_at")
+            .order_by("-kickoff", "-pk")
+        )
+
+    def lastmod(self, match):
+        return match.updated_at
+
+
 SITEMAPS = {
     "pages": PagesSitemap,
     "articles": ArticleSitemap,
     "stories": StorySitemap,
     "clubs": ClubSitemap,
     "players": PlayerSitemap,
+    "competitions": CompetitionSitemap,
+    "matches": MatchSitemap,
 }

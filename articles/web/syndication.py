@@ -39,9 +39,10 @@ class ArticleFeed(Feed):
         return item.published_at
 
     def item_updateddate(self, item):
-        # The article's own time: updated_at is when newsdesk last touched the row (an import, a
+        # The article's own time: when its publisher last revised its title or text, else when
+        # it was published. Not updated_at, when newsdesk last touched the row (an import, a
         # relink), which would show every imported article as "new" in a feed reader.
-        return item.published_at
+        return item.revised_at or item.published_at
 
     def item_author_name(self, item):
         return item.source.name
@@ -58,7 +59,7 @@ class LatestFeed(ArticleFeed):
 
     def items(self):
         # Only what an entry shows: the date index gives the newest at once, the texts stay unread.
-        fields = ["pk", "slug", "title", "teaser", "published_at", "source__name"]
+        fields = ["pk", "slug", "title", "teaser", "published_at", "revised_at", "source__name"]
         return Article.objects.published().select_related("source").only(*fields)[:FEED_LENGTH]
 
 

@@ -79,7 +79,8 @@ def article_detail(request, pk, slug):
     response = render(request, "articles/article_detail.html", context)
     if settings.NEWSDESK_PAGE_CACHE_SECONDS and settings.NEWSDESK_PAGE_CACHE_ARTICLE_SECONDS:
         # How long shared caches (newsdesk.pagecache) may keep it: its text changes only when
-        # editors act, and that purges them; only its sidebars age meanwhile.
+        # editors act (which purges every page) or its publisher revises it (which retires this
+        # page: articles.signals.retire_changed_pages); only its sidebars age meanwhile.
         patch_cache_control(response, s_maxage=settings.NEWSDESK_PAGE_CACHE_ARTICLE_SECONDS)
     return response
 

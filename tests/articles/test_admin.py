@@ -9,8 +9,10 @@ from articles.models import (
     ArticleClub,
     ArticleMatch,
     Competition,
+    FilterRule,
     FixtureFeed,
     GazetteerDeletion,
+    KeptOut,
     LinkOrigin,
     LinkState,
     Match,
@@ -46,6 +48,11 @@ def newsroom():
     )
     ArticleMatch.objects.create(article=article, match=match)
     FixtureFeed.objects.create(url="https://fixtures.example/2025-26/be.1.json")
+    # Keep and block rules (articles/admin_rules.py): a rule and what it kept out.
+    rule = FilterRule.objects.create(kind=FilterRule.Kind.WORDS, value="wielrennen")
+    KeptOut.objects.create(
+        source=article.source, rule=rule, reason="Geblokkeerd", guid="g", url="https://a.example/w", title="Koers"
+    )
     return {"club": club, "player": player, "story": story, "article": article}
 
 

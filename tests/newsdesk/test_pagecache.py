@@ -175,3 +175,61 @@ def test_an_editors_change_in_the_admin_reaches_readers_at_once(article):
     hidden = editor.post("/admin/articles/article/", {"action": "hide", "_selected_action": [article.pk]})
     assert hidden.status_code == 302
     assert Client().get(url).status_code == 404  # not the stored page of a hidden article
+
+
+def test_a_publishers_revision_retires_that_articles_page_at_once(article, django_capture_on_commit_callbacks):
+    """Article pages are kept for minutes: a revision stored by ingestion (no editor, no admin
+    POST) must not wait for them to expire. Other pages keep their copies."""
+    from articles.ingest import store
+    from articles.web import sidebars
+
+    other = ArticleFactory(title="Brugge wint")
+    url = article.get_absolute_url()
+    for page in (url, f"{url}?utm_source=nieuwsbrief", other.get_absolute_url()):
+        Client().get(page)
+        assert Client().get(page)["X-Page-Cache"] == "hit", page
+    assert "Genk wint de topper" in [teaser.title for teaser in sidebars.latest()]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = store.store_article(
+            article.source,
+            url=article.url,
+            title="Genk wint de topper na strafschoppen",
+            body_text="KRC Genk won de topper pas na strafschoppen.",
+        )
+    assert result.outcome == store.Outcome.UPDATED
+
+    revised = Client().get(url)
+    assert revised["X-Page-Cache"] == "miss"
+    assert "Genk wint de topper na strafschoppen" in revised.content.decode()
+    assert "Bijgewerkt om" in revised.content.decode()
+    assert Client().get(url)["X-Page-Cache"] == "hit"  # stored again, under the new mark
+    assert Client().get(f"{url}?utm_source=nieuwsbrief")["X-Page-Cache"] == "miss"  # every variant
+    assert Client().get(other.get_absolute_url())["X-Page-Cache"] == "hit"
+    assert "Genk wint de topper na strafschoppen" in [teaser.title for teaser in sidebars.latest()]
+
+
+def test_retiring_one_page_works_through_redis_for_every_process(settings, redis_url, article):
+    import os
+    import time
+
+    from newsdesk import pagecache
+
+    db = os.environ.get("TEST_REDIS_DB", "15")
+    location = redis_url.rsplit("/", 1)[0] + f"/{db}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "newsdesk.cache.ForgivingRedisCache",
+            "LOCATION": location,
+            "KEY_PREFIX": f"test-{time.time_ns()}",
+        }
+    }
+    url = article.get_absolute_url()
+    assert Client().get(url)["X-Page-Cache"] == "miss"
+    assert Client().get(url)["X-Page-Cache"] == "hit"
+    assert Client().get("/")["X-Page-Cache"] == "miss"
+    _retitle(article, "Genk verliest de topper")
+    pagecache.retire_page(url)
+    again = Client().get(url)
+    assert again["X-Page-Cache"] == "miss" and "Genk verliest de topper" in again.content.decode()
+    assert Client().get("/")["X-Page-Cache"] == "hit"  # the others stay

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.ingest import http, registration
+from articles.ingest import extract, http, registration
 from articles.models import Source
 
 
@@ -15,6 +15,8 @@ class Command(BaseCommand):
     def handle(self, *args, url, name, selector, **options):
         if problem := http.registration_problem(url):
             raise CommandError(problem)
+        if selector and (problem := extract.selector_problem(selector)):
+            raise CommandError(f"--selector {selector!r} is not a CSS selector the extraction can use: {problem}")
         if len(url) > Source._meta.get_field("feed_url").max_length:
             raise CommandError(f"the URL is longer than {Source._meta.get_field('feed_url').max_length} characters")
         if Source.objects.filter(feed_url=url).exists():

@@ -140,6 +140,7 @@ class Command(BaseCommand):
         server.start()
         time.sleep(0.5)
         settings.NEWSDESK_FETCH_ALLOWLIST = [f"127.0.0.1:{port}"]
+        settings.NEWSDESK_HOST_INTERVAL = 0  # one loopback host serves every feed and page
         results = {
             "articles": articles,
             "feeds": len(feed_paths),
@@ -200,6 +201,7 @@ class Command(BaseCommand):
             **os.environ,
             "REDIS_URL": redis_url,
             "NEWSDESK_FETCH_ALLOWLIST": f"127.0.0.1:{port}",
+            "NEWSDESK_HOST_INTERVAL": "0",
             "DATABASE_URL": _database_url(),
         }
         roles = {

@@ -4,6 +4,8 @@ from articles.ingest import landing
 from articles.ingest.importing import import_lines
 from articles.management.base import FileCommand
 
+MAX_WARNINGS = 20  # rule warnings printed; a slow rule warns once per line it ran out of time on
+
 
 class Command(FileCommand):
     help = "Import articles from a JSON Lines file: one object a line with url, title, body, published, source."
@@ -13,6 +15,16 @@ class Command(FileCommand):
             report = import_lines(lines)
         summary = ", ".join(f"{count} {name}" for name, count in report.counts.items())
         self.stdout.write(f"articles: {summary}, {len(report.errors)} failed")
+        if report.counts["kept_out"]:
+            self.stdout.write(
+                f"{report.counts['kept_out']} kept out by the keep and block rules: "
+                "admin → Tegengehouden artikels, where editors can let them through"
+            )
+        # A rule that cannot be used is left out, never fatal: the import goes on, exit 0.
+        for warning in report.warnings[:MAX_WARNINGS]:
+            self.stderr.write(f"rules: {warning}")
+        if len(report.warnings) > MAX_WARNINGS:
+            self.stderr.write(f"rules: and {len(report.warnings) - MAX_WARNINGS} more warnings (in the log)")
         for error in report.errors:
             self.stderr.write(error)
         if report.errors:

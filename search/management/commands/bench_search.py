@@ -61,6 +61,7 @@ class Command(BenchCommand):
         out = {"articles": articles, "database": connection.vendor}
         bench_archive.load_for(out, articles, self.stderr, bulk=options["bulk"])
         if load_only:
+            self.stdout.write(json.dumps(out, indent=2))
             return
         shares = indexing.frequent_words()
         out["share_of_articles_per_word"] = {word: round(shares.get(normalize_word(word), 0), 3) for word in ONE}

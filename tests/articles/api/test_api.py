@@ -40,6 +40,7 @@ def test_article_list_shape(client, linked_article):
         "title",
         "source",
         "published",
+        "revised_at",
         "teaser",
         "body",
         "image",

@@ -58,6 +58,11 @@ def test_the_bulk_archive_holds_what_the_generator_wrote(gazetteer):
     assert figures["loaded"] == 150
     check_archive(150)
     assert bulk_archive.load(150, SEED) is None  # nothing left to load
+    # The load numbered its own rows: what is stored after it gets the next numbers.
+    story = Story.objects.create(slug="na-het-laden")
+    article = Article.objects.create(source=Article.objects.first().source, url="https://na.example/1", title="Na")
+    assert story.pk > Story.objects.exclude(pk=story.pk).latest("pk").pk
+    assert article.pk == Article.objects.exclude(pk=article.pk).latest("pk").pk + 1
 
 
 @pytest.mark.django_db

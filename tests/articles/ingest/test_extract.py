@@ -17,10 +17,18 @@ def test_page_in_an_unknown_encoding_is_read_not_refused():
     assert "Hrosovsky scoorde" in extracted.text
 
 
-def test_selector_that_matches_nothing_is_a_clear_error():
+def test_selector_that_matches_nothing_falls_back_with_a_clear_warning():
     page = f"<html><body><article><p>{PARAGRAPH * 3}</p></article></body></html>"
-    with pytest.raises(ExtractionFailed, match="matches nothing"):
-        extract_article(page, "https://example.be/genk", selector="div.bestaat-niet")
+    extracted = extract_article(page, "https://example.be/genk", selector="div.bestaat-niet")
+    assert "Hrosovsky scoorde" in extracted.text
+    assert "'div.bestaat-niet' matches nothing" in extracted.warning
+    assert extracted.matches == {"div.bestaat-niet": 0}
+
+
+def test_page_without_text_is_a_clear_error_whatever_the_rules():
+    page = "<html><body><nav><a href='/'>Home</a></nav></body></html>"
+    with pytest.raises(ExtractionFailed, match=r"matches nothing.*no main text"):
+        extract_article(page, "https://example.be/genk", selector="div.bestaat-niet", strip_selectors=["nav"])
 
 
 def test_short_article_is_kept_not_discarded():

@@ -272,7 +272,7 @@ def test_conditional_get_sends_validators_and_a_304_parses_nothing(feed_server):
     assert source.etag == '"v1"'
     Article.objects.all().delete()
     report = feeds.fetch_and_ingest(source)
-    assert report.counts == {"new": 0, "updated": 0, "unchanged": 0, "duplicate": 0, "failed": 0}
+    assert report.counts == {"new": 0, "updated": 0, "unchanged": 0, "duplicate": 0, "failed": 0, "kept_out": 0}
     assert not Article.objects.exists()
     _, headers = feed_server.requests[-1]
     assert headers["if-none-match"] == '"v1"'

@@ -104,3 +104,16 @@ def test_a_club_page_without_fixtures_keeps_its_query_budget(client, clubs, djan
         response = client.get("/clubs/anderlecht/")
     assert response.status_code == 200 and not response.context["fixtures"]().places
     assert not Match.objects.exists()
+
+
+def test_the_sitemap_lists_competitions_and_the_current_seasons_matches(client, season, season_file):
+    older = [fixture("Matchday 1", timezone.now() - timedelta(days=400), "KAA Gent", "Club Brugge", (0, 1))]
+    call_command("import_fixtures", str(season_file(older, season="2024-25")))
+    index = client.get("/sitemap.xml").content.decode()
+    assert "sitemap-competitions.xml" in index and "sitemap-matches.xml" in index
+    competitions = client.get("/sitemap-competitions.xml").content.decode()
+    assert "<loc>http://testserver/competities/be.1/</loc>" in competitions
+    matches = client.get("/sitemap-matches.xml").content.decode()
+    assert matches.count("<loc>") == 6  # this season's six, not last season's
+    assert "<loc>http://testserver/wedstrijden/club-brugge-anderlecht-2025-26/</loc>" in matches
+    assert "2024-25" not in matches

@@ -37,6 +37,18 @@ def test_entries_carry_the_time_the_article_was_published_not_imported(client, g
         assert datetime.datetime.fromisoformat(entry.find(f"{ATOM}{name}").text) == genk_article.published_at
 
 
+@pytest.mark.parametrize("url", ["/feed/", "/clubs/krc-genk/feed/", "/search/feed/?q=genk"])
+def test_a_revised_article_is_updated_at_its_revision_and_still_published_when_it_was(client, genk_article, url):
+    from articles.models import Article
+
+    revised = genk_article.published_at + datetime.timedelta(hours=2)
+    Article.objects.filter(pk=genk_article.pk).update(revised_at=revised)
+    feed, [entry] = entries(client, url)
+    assert datetime.datetime.fromisoformat(entry.find(f"{ATOM}updated").text) == revised
+    assert datetime.datetime.fromisoformat(entry.find(f"{ATOM}published").text) == genk_article.published_at
+    assert datetime.datetime.fromisoformat(feed.find(f"{ATOM}updated").text) == revised  # the feed's newest
+
+
 def test_the_search_feed_names_itself_with_its_query(client, genk_article):
     feed, _ = entries(client, "/search/feed/?q=genk&club=krc-genk")
     [self_link] = [link for link in feed.findall(f"{ATOM}link") if link.get("rel") == "self"]
