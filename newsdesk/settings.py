@@ -236,6 +236,13 @@ NEWSDESK_HOST_INTERVAL = env_float("NEWSDESK_HOST_INTERVAL", 1.0)
 NEWSDESK_HOST_CONNECTIONS = env_int("NEWSDESK_HOST_CONNECTIONS", 8)
 if NEWSDESK_HOST_INTERVAL < 0 or NEWSDESK_HOST_CONNECTIONS < 1:
     raise ImproperlyConfigured("NEWSDESK_HOST_INTERVAL must be 0 or more and NEWSDESK_HOST_CONNECTIONS 1 or more")
+# Searches count their matches exactly up to this many; beyond, readers see "meer dan 1.000
+# artikels" and facets counted over the first matches read: an exact count of a word in one
+# article in seven reads 144,000 rows at a million articles (200 ms on PostgreSQL), and nobody
+# pages to the thousandth result.
+NEWSDESK_SEARCH_COUNT_LIMIT = env_int("NEWSDESK_SEARCH_COUNT_LIMIT", 1000)
+if NEWSDESK_SEARCH_COUNT_LIMIT < 1:
+    raise ImproperlyConfigured("NEWSDESK_SEARCH_COUNT_LIMIT must be 1 or more")
 # Days a record of what the keep and block rules kept out is kept (articles.ingest.screening.
 # prune_kept_out): each holds its whole draft, so that an editor can still let it through.
 NEWSDESK_KEPT_OUT_DAYS = env_int("NEWSDESK_KEPT_OUT_DAYS", 30)

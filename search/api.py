@@ -47,7 +47,12 @@ class SearchAPIView(APIView):
         responses=inline_serializer(
             "SearchResponse",
             {
-                "count": serializers.IntegerField(),
+                "count": serializers.IntegerField(
+                    help_text="Matches, counted exactly up to NEWSDESK_SEARCH_COUNT_LIMIT (1,000) and no further"
+                ),
+                "count_exact": serializers.BooleanField(
+                    help_text="false: more matches than `count`; the pages stop there and the facets count a sample"
+                ),
                 "next": serializers.URLField(allow_null=True),
                 "previous": serializers.URLField(allow_null=True),
                 "suggestion": serializers.CharField(allow_null=True),
@@ -80,6 +85,7 @@ class SearchAPIView(APIView):
         return Response(
             {
                 "count": paginator.count,
+                "count_exact": getattr(found.results, "count_exact", True),
                 "next": self._link(request, page.next_page_number()) if page.has_next() else None,
                 "previous": self._link(request, page.previous_page_number()) if page.has_previous() else None,
                 "suggestion": found.suggestion,

@@ -13,7 +13,7 @@ import shutil
 import threading
 import time
 from collections import Counter
-from itertools import chain
+from itertools import chain, islice
 from pathlib import Path
 
 from django.conf import settings
@@ -24,7 +24,7 @@ from whoosh.index import LockError
 
 from search import columns
 from search.analysis import terms
-from search.base import Hit, IndexUnavailable, Page, SearchBackend
+from search.base import Hit, IndexUnavailable, Page, SearchBackend, within_postings
 from search.matching import Evaluator
 from search.postgres import PostgresBackend
 from search.query import compile_filters, compile_tree
@@ -105,10 +105,18 @@ class WhooshBackend(SearchBackend):
         self.local.cached = (generation, searcher, ix)
         return searcher
 
-    def search_tree(self, tree, *, offset=0, limit=10, filters=None, newest_first=False, facets=()) -> Page:
+    def search_tree(
+        self, tree, *, offset=0, limit=10, filters=None, newest_first=False, facets=(), count_limit=None
+    ) -> Page:
         query = compile_tree(tree)
         return self.search(
-            query, offset=offset, limit=limit, filter=compile_filters(filters), newest_first=newest_first, facets=facets
+            query,
+            offset=offset,
+            limit=limit,
+            filter=compile_filters(filters),
+            newest_first=newest_first,
+            facets=facets,
+            count_limit=count_limit,
         )
 
     def status(self) -> dict:
@@ -121,8 +129,11 @@ class WhooshBackend(SearchBackend):
             "documents": searcher.doc_count(),
         }
 
-    def search(self, query, *, offset=0, limit=10, filter=None, newest_first=False, facets=()) -> Page:
-        """One page of hits, the number of all matches, and facet counts over all of them.
+    def search(
+        self, query, *, offset=0, limit=10, filter=None, newest_first=False, facets=(), count_limit=None
+    ) -> Page:
+        """One page of hits, the number of all matches, and facet counts over all of them, or
+        over the first count_limit + 1 when there are more (as the PostgreSQL backend).
 
         The query is evaluated once over the posting lists (search.matching) into scores of
         every matching document; the count, the facets, the best page and a date order all
@@ -140,7 +151,12 @@ class WhooshBackend(SearchBackend):
         else:  # equal scores: the most recently indexed first
             ranked = heapq.nlargest(wanted, zip(scores.values(), scores, strict=False))
         hits = [Hit(int(searcher.stored_fields(doc)["id"]), scores[doc]) for _key, doc in ranked[offset:]]
-        return Page(hits=hits, total=len(scores), facets={name: _count(searcher, name, scores) for name in facets})
+        total = len(scores)
+        if count_limit is not None and total > count_limit:  # as PostgreSQL, which stops counting there
+            total, counted = count_limit + 1, list(islice(scores, count_limit + 1))
+        else:
+            counted = scores
+        return Page(hits=hits, total=total, facets={name: _count(searcher, name, counted) for name in facets})
 
     def more_like_this(self, article_id: int, text: str, limit: int = 10, filter=None) -> list[int]:
         """Articles whose words are most like `text`, the article itself left out.
@@ -197,22 +213,28 @@ class WhooshBackend(SearchBackend):
         model = classify.Bo1Model(reader.doc_count_all(), reader.field_length("text"))
         counts = Counter(terms(text))
         total = float(sum(counts.values()))
-        frequency = self._frequencies(searcher)
+        frequencies = self._frequencies(searcher)
         scored = []
         for word, weight in counts.items():
-            found = frequency.get(word)
+            found = frequencies.get(word)
             if found is None:
                 btext = word.encode("utf-8")
-                found = frequency[word] = reader.frequency("text", btext) if ("text", btext) in reader else 0
-            if found:
-                scored.append((model.score(weight, found, total), word))
+                known = ("text", btext) in reader
+                found = frequencies[word] = (
+                    (reader.frequency("text", btext), reader.doc_frequency("text", btext)) if known else (0, 0)
+                )
+            if found[0]:
+                scored.append((model.score(weight, found[0], total), word))
         if not scored:
             return []
         norm = model.normalizer(max(score for score, _ in scored), total)
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
-        return [(word, score / norm) for score, word in scored[:number]]
+        weights = {word: score / norm for score, word in scored[:number]}
+        kept = within_postings(list(weights), lambda word: frequencies[word][1])
+        return [(word, weights[word]) for word in kept]
 
-    def _frequencies(self, searcher) -> dict[str, float]:
+    def _frequencies(self, searcher) -> dict[str, tuple[float, int]]:
+        """Each word's (collection frequency, document frequency), for as long as `searcher` lives."""
         cached = getattr(self.local, "frequencies", None)
         if cached is None or cached[0] is not searcher:
             cached = self.local.frequencies = (searcher, {})

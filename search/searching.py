@@ -5,11 +5,14 @@ import html
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
+
 from articles import selectors
 from articles.models import Club, Player
 from search import language
 from search.analysis import TOKENS, edit_distance, fold, normalize_word, stem
 from search.backend import get_backend
+from search.base import Page
 from search.language import QueryError
 from search.schema import build_schema, source_key
 
@@ -128,6 +131,12 @@ class SearchResults:
 
     def _fetch(self, offset: int, limit: int, with_facets: bool):
         key = (offset, limit)
+        if not with_facets:
+            # The paginator asks for the page it counted on, cut to the count when that is
+            # shorter (the first 3 of a page of 20): the same hits, no second search.
+            for (start, length), page in self._cache.items():
+                if start <= offset and offset + limit <= start + length:
+                    return Page(page.hits[offset - start : offset - start + limit], page.total, page.facets)
         if key not in self._cache:
             page = get_backend().search_tree(
                 self.query,
@@ -136,6 +145,7 @@ class SearchResults:
                 filters=self.index_filter,
                 newest_first=self.newest_first,
                 facets=FACETS if with_facets else (),
+                count_limit=settings.NEWSDESK_SEARCH_COUNT_LIMIT,
             )
             if with_facets:
                 self.facets = page.facets
@@ -143,8 +153,17 @@ class SearchResults:
         return self._cache[key]
 
     def __len__(self):
+        """The number of matches, at most NEWSDESK_SEARCH_COUNT_LIMIT (see count_exact)."""
         offset = max(self.page_number - 1, 0) * self.page_size
-        return self._fetch(offset, self.page_size, with_facets=True).total
+        return min(self._fetch(offset, self.page_size, with_facets=True).total, settings.NEWSDESK_SEARCH_COUNT_LIMIT)
+
+    @property
+    def count_exact(self) -> bool:
+        """False when there are more matches than NEWSDESK_SEARCH_COUNT_LIMIT: the count is then
+        that limit ("meer dan 1.000"), the pages go no further, and the facets count a sample
+        (the first matches read), good for their order, not for their numbers."""
+        offset = max(self.page_number - 1, 0) * self.page_size
+        return self._fetch(offset, self.page_size, with_facets=True).total <= settings.NEWSDESK_SEARCH_COUNT_LIMIT
 
     def count(self):
         return len(self)

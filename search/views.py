@@ -41,6 +41,7 @@ def search_page(request):
         context["error"] = str(exc)
         return render(request, "search/search.html", context, status=400)
     facets = getattr(found.results, "facets", {})
+    count_exact = getattr(found.results, "count_exact", True)
     club_names = dict(Club.objects.filter(slug__in=list(facets.get("clubs", {}))).values_list("slug", "name"))
     clubs = sorted(
         ((club_names.get(slug, slug), slug, n) for slug, n in facets.get("clubs", {}).items()),
@@ -56,8 +57,9 @@ def search_page(request):
             "found": found,
             "page": page,
             "query_string": params.urlencode(),
-            "club_facets": [_facet(params, "club", row, data.get("club")) for row in clubs],
-            "source_facets": [_facet(params, "source", row, active_source) for row in sources],
+            "count_exact": count_exact,
+            "club_facets": [_facet(params, "club", row, data.get("club"), count_exact) for row in clubs],
+            "source_facets": [_facet(params, "source", row, active_source, count_exact) for row in sources],
         }
     )
     return render(request, "search/search.html", context)
@@ -72,13 +74,14 @@ def _url(params: QueryDict, name: str, value=None) -> str:
     return f"?{changed.urlencode()}"
 
 
-def _facet(params, name, row, active) -> dict:
-    """A facet link: it narrows the results to its value, or, when that filter is on, removes it."""
+def _facet(params, name, row, active, count_exact=True) -> dict:
+    """A facet link: it narrows the results to its value, or, when that filter is on, removes it.
+    Beyond the count limit the counts are of a sample: the order is shown, not the numbers."""
     label, value, count = row
     is_active = bool(active) and value == active
     return {
         "name": label,
-        "count": count,
+        "count": count if count_exact else None,
         "active": is_active,
         "url": _url(params, name) if is_active else _url(params, name, value),
     }

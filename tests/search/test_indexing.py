@@ -208,3 +208,30 @@ def test_more_like_these_ranks_each_article_as_its_own_or_query_would(newsroom):
         expected = [pk for pk in expected if pk != article_id][:4]
         assert batch[article_id] == expected
         assert backend.more_like_this(article_id, text, limit=4) == expected
+
+
+def test_more_like_this_reads_its_rarer_key_words_within_the_postings_budget(newsroom, monkeypatch):
+    """An article's key words are taken best first until their documents add up to the budget:
+    a word that would read too many is left out, so it brings no related article of its own."""
+    from search import base
+
+    rare = ArticleFactory(title="Zeldzaamheid", body="Over een zeldzaamwoord, eenmaal gezien.")
+    common = [ArticleFactory(title=f"Alledaags {n}", body="Gewoonterecht, gewoonterecht.") for n in range(5)]
+    indexing.index_pending()
+    text = "Nieuw\nzeldzaamwoord zeldzaamwoord gewoonterecht"
+    backend = get_backend()
+    assert set(backend.more_like_this(0, text, limit=10)) >= {rare.pk, *(a.pk for a in common)}
+    monkeypatch.setattr(base, "MORE_LIKE_THIS_POSTINGS", 3)
+    if hasattr(backend, "local"):
+        backend.local.frequencies = None  # Whoosh keeps frequencies per searcher; same index
+    assert backend.more_like_this(0, text, limit=10) == [rare.pk]
+
+
+def test_within_postings_keeps_the_best_words_that_fit():
+    from search.base import MORE_LIKE_THIS_POSTINGS, within_postings
+
+    df = {"a": MORE_LIKE_THIS_POSTINGS, "b": 1, "c": 1}
+    assert within_postings(["a", "b", "c"], df.__getitem__) == ["a"]  # the first always, then nothing fits
+    df = {"a": 5, "b": MORE_LIKE_THIS_POSTINGS, "c": 7}
+    assert within_postings(["a", "b", "c"], df.__getitem__) == ["a", "c"]  # b skipped, c still fits
+    assert within_postings([f"w{n}" for n in range(20)], lambda word: 1) == [f"w{n}" for n in range(12)]

@@ -217,3 +217,35 @@ def test_a_rebuild_analysed_by_several_processes_holds_every_article_once(postgr
     kept, actual = term_counts()
     assert kept == actual and kept["doelman"] == 40
     assert indexing.compare().clean
+
+
+def _planner_settings():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan')")
+        return cursor.fetchone()
+
+
+@pytest.mark.django_db
+def test_a_bounded_count_stops_at_the_limit_and_leaves_the_planner_as_it_was(postgres):
+    """Counting up to a limit plans with the index's bitmap (the planner, left alone, reads the
+    table from the start for a common word); the settings it changes for that one statement
+    are put back, whatever they were."""
+    for n in range(8):
+        ArticleFactory(title=f"Transfer {n}", body="Een transfer naar het buitenland.")
+    indexing.index_pending()
+    tree = language.parse("transfer")
+    assert postgres.search_tree(tree, count_limit=3).total == 4  # more than 3
+    assert postgres.search_tree(tree, count_limit=3, facets=("clubs", "source")).total == 4
+    assert postgres.search_tree(tree, count_limit=8).total == 8
+    assert postgres.search_tree(tree).total == 8
+    assert _planner_settings() == ("on", "on")
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_indexscan = off")
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            postgres.search_tree(tree, count_limit=3, newest_first=True)
+        assert any("enable_seqscan" in query["sql"] for query in queries.captured_queries)
+        assert _planner_settings() == ("on", "off")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET enable_indexscan")

@@ -164,6 +164,25 @@ def test_pagination(client, newsroom):
     assert "Pagina 2 van 2" in page
 
 
+def test_counts_stop_at_the_limit_and_say_there_are_more(client, newsroom, settings):
+    settings.NEWSDESK_SEARCH_COUNT_LIMIT = 3
+    for n in range(6):
+        ArticleFactory(title=f"Transfernieuws deel {n}", body="Een transfer naar het buitenland.", published_at=when(1))
+    indexing.index_pending()
+    data = api(client, q="transfer")
+    assert data["count"] == 3 and data["count_exact"] is False and not data["next"]
+    assert len(data["results"]) == 3
+    # The facets counted the matches read: the limit and one more, not all six.
+    assert sum(data["facets"]["sources"].values()) == 4
+    page = client.get("/search/", {"q": "transfer"}).content.decode()
+    assert "meer dan 3 artikels" in page
+    assert 'class="count"' not in page  # a sample's numbers are not shown, only its order
+    exact = api(client, q="Vanaken")
+    assert exact["count"] == 2 and exact["count_exact"] is True
+    page = client.get("/search/", {"q": "Vanaken"}).content.decode()
+    assert "2 artikels" in page and "meer dan" not in page and 'class="count"' in page
+
+
 def test_suggestion_when_the_query_finds_little(client, newsroom):
     data = api(client, q="Vanakn")
     assert data["count"] == 0
