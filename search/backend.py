@@ -22,9 +22,9 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.index import LockError
 
-from search import columns
+from search import base, columns
 from search.analysis import terms
-from search.base import Hit, IndexUnavailable, Page, SearchBackend, within_postings
+from search.base import Hit, IndexUnavailable, Page, SearchBackend, pooled, within_postings
 from search.matching import Evaluator
 from search.postgres import PostgresBackend
 from search.query import compile_filters, compile_tree
@@ -145,13 +145,24 @@ class WhooshBackend(SearchBackend):
         allowed = evaluator.documents(filter) if filter is not None else None
         scores = evaluator.scores(query, allowed) if query is not None else evaluator.all_documents(allowed)
         wanted = offset + limit
+        total = len(scores)
         if newest_first or query is None:
             published = columns.values(searcher, "published")
             ranked = heapq.nlargest(wanted, zip(map(published.__getitem__, scores), scores, strict=False))
+            chosen = [doc for _key, doc in ranked[offset:]]
+        elif count_limit is not None and total > count_limit and total >= base.RELEVANCE_POOL_FROM:
+            # As PostgreSQL: the best of the newest matches, then the rest newest first.
+            in_pool, after = pooled(offset, limit)
+            published = columns.values(searcher, "published")
+            dated = zip(map(published.__getitem__, scores), scores, strict=False)
+            newest = [doc for _date, doc in heapq.nlargest(max(wanted, base.RELEVANCE_POOL), dated)]
+            pool = sorted(newest[: base.RELEVANCE_POOL], key=scores.__getitem__, reverse=True)
+            chosen = [pool[place] for place in in_pool if place < len(pool)]
+            chosen += [newest[place] for place in after if place < len(newest)]
         else:  # equal scores: the most recently indexed first
             ranked = heapq.nlargest(wanted, zip(scores.values(), scores, strict=False))
-        hits = [Hit(int(searcher.stored_fields(doc)["id"]), scores[doc]) for _key, doc in ranked[offset:]]
-        total = len(scores)
+            chosen = [doc for _key, doc in ranked[offset:]]
+        hits = [Hit(int(searcher.stored_fields(doc)["id"]), scores[doc]) for doc in chosen]
         if count_limit is not None and total > count_limit:  # as PostgreSQL, which stops counting there
             total, counted = count_limit + 1, list(islice(scores, count_limit + 1))
         else:

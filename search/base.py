@@ -26,6 +26,24 @@ def within_postings(scored_terms, frequency) -> list:
     return kept
 
 
+# For a search matching RELEVANCE_POOL_FROM articles or more (on PostgreSQL as its planner
+# estimates them: within 5 % for words), relevance ranks the newest matches only: the best of
+# the newest RELEVANCE_POOL come first, then the rest newest first. Ranking every match of a
+# word in one article in seven is 144,000 ranks at a million articles (110-160 ms in
+# PostgreSQL's RUM index); the newest 200 are read from the date index in 5-7 ms at any size,
+# and for a word that common a news reader wants recent coverage first anyway. Among fewer
+# matches the newest are scattered (280 ms for 3,000) and ranking them all is quicker (18 ms).
+RELEVANCE_POOL = 200
+RELEVANCE_POOL_FROM = 20_000
+
+
+def pooled(offset: int, limit: int) -> tuple[range, range]:
+    """The places of a page (offset, limit) within the relevance pool, and after it (where the
+    order is by date): two ranges, either possibly empty."""
+    end = offset + limit
+    return range(offset, min(end, RELEVANCE_POOL)), range(max(offset, RELEVANCE_POOL), max(end, RELEVANCE_POOL))
+
+
 class IndexUnavailable(Exception):
     """The live index is missing or cannot be read: search is down, the rest of the site is not."""
 
@@ -59,7 +77,9 @@ class SearchBackend:
 
         With a `count_limit`, the count and the facets may stop after count_limit + 1 matches:
         `total` is then count_limit + 1 (more than the limit) and the facets count the matches
-        read. Without one, both cover every match."""
+        read; with RELEVANCE_POOL_FROM matches or more, the order by relevance is that of the
+        newest RELEVANCE_POOL matches, followed by the others newest first. Without a limit,
+        both cover every match and relevance ranks them all."""
         raise NotImplementedError
 
     def status(self) -> dict:

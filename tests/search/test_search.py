@@ -183,6 +183,36 @@ def test_counts_stop_at_the_limit_and_say_there_are_more(client, newsroom, setti
     assert "2 artikels" in page and "meer dan" not in page and 'class="count"' in page
 
 
+def test_beyond_the_count_limit_the_newest_matches_are_ranked_first_then_the_rest_by_date(
+    newsroom, settings, monkeypatch
+):
+    from search import base, language
+
+    settings.NEWSDESK_SEARCH_COUNT_LIMIT = 3
+    monkeypatch.setattr(base, "RELEVANCE_POOL", 3)
+    monkeypatch.setattr(base, "RELEVANCE_POOL_FROM", 1)  # PostgreSQL's planner may guess a handful
+    by_day = {
+        day: ArticleFactory(title=f"Bericht {day}", body="transfer " * (1 + day % 3) + "einde", published_at=when(day))
+        for day in range(1, 8)
+    }
+    indexing.index_pending()
+    backend = get_backend()
+    tree = language.parse("transfer")
+    page = backend.search_tree(tree, limit=7, count_limit=3)
+    assert page.total == 4
+    # The newest three (days 7, 6, 5) by relevance (3, 2 and 1 mentions), then the rest newest first.
+    expected = [by_day[day].pk for day in (5, 7, 6, 4, 3, 2, 1)]
+    assert [hit.id for hit in page.hits] == expected
+    across = backend.search_tree(tree, offset=2, limit=3, count_limit=3)
+    assert [hit.id for hit in across.hits] == expected[2:5]
+    assert [hit.id for hit in backend.search_tree(tree, offset=4, limit=2, count_limit=3).hits] == expected[4:6]
+    everything = backend.search_tree(tree, limit=7)  # no limit: every match ranked
+    assert {hit.id for hit in everything.hits[:2]} == {by_day[2].pk, by_day[5].pk}  # day 2 comes up
+    monkeypatch.setattr(base, "RELEVANCE_POOL_FROM", 10**9)  # fewer matches than that: all ranked
+    fewer = backend.search_tree(tree, limit=7, count_limit=3)
+    assert fewer.total == 4 and {hit.id for hit in fewer.hits[:2]} == {by_day[2].pk, by_day[5].pk}
+
+
 def test_suggestion_when_the_query_finds_little(client, newsroom):
     data = api(client, q="Vanakn")
     assert data["count"] == 0
