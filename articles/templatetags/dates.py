@@ -35,6 +35,10 @@ MONTHS = [
 WEEKDAYS = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
 
 
+SHORT_WEEKDAYS = ["ma", "di", "wo", "do", "vr", "za", "zo"]
+SHORT_MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+
+
 def _local(value: datetime) -> datetime:
     return timezone.localtime(value) if timezone.is_aware(value) else value
 
@@ -133,3 +137,21 @@ def delay(value: timedelta) -> str:
 @register.filter(name="delay")
 def delay_filter(value):
     return delay(value) if isinstance(value, timedelta) else ""
+
+
+@register.filter
+def short_day(value, parts: str = "") -> str:
+    """A match day as fixture lists write it: "2 nov", "zo 2 nov" (`parts` "weekday"), "zo 2 nov,
+    12:30" ("weekday,time"); the year only when it is not this year ("zo 2 nov 2025"). Dutch
+    writes months and weekdays in lower case: Django's "D j M" gave "zo 2 Nov" (and "Mrt")."""
+    wanted = set(parts.split(","))
+    moment = _local(value) if isinstance(value, datetime) else None
+    day = moment.date() if moment else value
+    text = f"{day.day} {SHORT_MONTHS[day.month - 1]}"
+    if "weekday" in wanted:
+        text = f"{SHORT_WEEKDAYS[day.weekday()]} {text}"
+    if day.year != timezone.localdate().year:
+        text += f" {day.year}"
+    if "time" in wanted and moment:
+        text += f", {moment.strftime('%H:%M')}"
+    return text

@@ -149,3 +149,20 @@ def test_every_page_loads_the_script_deferred_from_a_static_file(client):
     assert '<script src="/static/js/relative-time.js" defer></script>' in html
     assert "<script>" not in html  # nothing inline: the CSP would refuse it
     assert client.get("/static/js/relative-time.js").status_code == 200
+
+
+def test_short_day_writes_fixture_dates_in_dutch_lower_case_with_the_year_only_when_not_this_year():
+    from datetime import date
+
+    from django.utils import timezone
+
+    from articles.templatetags.dates import short_day
+
+    this_year = timezone.localdate().year
+    kickoff = timezone.make_aware(datetime(this_year, 3, 1, 20, 45))
+    weekday, rest = short_day(kickoff, "weekday,time").split(" ", 1)
+    assert weekday in ("ma", "di", "wo", "do", "vr", "za", "zo") and rest == "1 mrt, 20:45"
+    assert short_day(date(this_year, 10, 4)) == "4 okt"
+    assert short_day(date(2025, 11, 2), "weekday") == "zo 2 nov 2025"
+    earlier = timezone.make_aware(datetime(2025, 11, 2, 12, 30))
+    assert short_day(earlier, "weekday,time") == "zo 2 nov 2025, 12:30"
