@@ -152,18 +152,21 @@ class SearchResults:
             self._cache[key] = page
         return self._cache[key]
 
+    def _matches(self) -> int:
+        """The backend's count, read with the facets from the page being shown."""
+        offset = max(self.page_number - 1, 0) * self.page_size
+        return self._fetch(offset, self.page_size, with_facets=True).total
+
     def __len__(self):
         """The number of matches, at most NEWSDESK_SEARCH_COUNT_LIMIT (see count_exact)."""
-        offset = max(self.page_number - 1, 0) * self.page_size
-        return min(self._fetch(offset, self.page_size, with_facets=True).total, settings.NEWSDESK_SEARCH_COUNT_LIMIT)
+        return min(self._matches(), settings.NEWSDESK_SEARCH_COUNT_LIMIT)
 
     @property
     def count_exact(self) -> bool:
         """False when there are more matches than NEWSDESK_SEARCH_COUNT_LIMIT: the count is then
         that limit ("meer dan 1.000"), the pages go no further, and the facets count a sample
         (the first matches read), good for their order, not for their numbers."""
-        offset = max(self.page_number - 1, 0) * self.page_size
-        return self._fetch(offset, self.page_size, with_facets=True).total <= settings.NEWSDESK_SEARCH_COUNT_LIMIT
+        return self._matches() <= settings.NEWSDESK_SEARCH_COUNT_LIMIT
 
     def count(self):
         return len(self)
