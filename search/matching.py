@@ -110,7 +110,11 @@ class Evaluator:
         else the documents with all its words, kept where their positions line up."""
         pairs_field = self.schema["pairs"].analyzer if "pairs" in self.schema else None
         words_at = query.words_at
-        if pairs_field is not None and pairs_field.pairs_answer([word for word, _at in words_at]):
+        if (
+            query.fieldname == "text"  # the pairs are the text's (titel: has places of its own)
+            and pairs_field is not None
+            and pairs_field.pairs_answer([word for word, _at in words_at])
+        ):
             pairs = [wq.Term("pairs", pair, boost=query.boost) for pair in word_pairs(words_at)]
             return self._and(wq.And(pairs), within)
         # One pass over each word's postings for scores and positions, the rarest word first,

@@ -69,9 +69,7 @@ def _compile(node) -> wq.Query:
     if isinstance(node, language.Term):
         return wq.Term(node.field, node.term)
     if isinstance(node, language.Phrase):
-        if node.field == "text":
-            return WordsInPlace("text", list(node.words))
-        return wq.Phrase(node.field, [word for word, _ in node.words])
+        return WordsInPlace(node.field, list(node.words))
     if isinstance(node, language.And):
         # Words to leave out narrow what the others found: AND NOT, as Whoosh's own -word is.
         wanted = [_compile(item) for item in node.items if not isinstance(item, language.Not)]
