@@ -132,14 +132,21 @@ def stories_about_club(club: Club, limit: int = 5) -> list[Story]:
     """The club's latest stories: the newest among those of its newest published articles.
 
     One query (the articles as a subquery): the club page's fixtures need the query this saves
-    to stay within its ten."""
+    to stay within its ten. Its newest 20 articles (four a story shown): at a million articles
+    PostgreSQL reads them from the date index in 5 ms, where for 50 it planned parallel workers
+    and took 23-230 ms."""
     recent = (
         Article.objects.published()
         .filter(pk__in=club_links(club.pk), story__isnull=False)  # the date index, as articles_for_club
         .order_by("-published_at")
-        .values("story_id")[: limit * 10]
+        .values("story_id")[: limit * 4]
     )
-    stories = Story.objects.filter(pk__in=recent, article_count__gt=0).select_related("lead_article")
+    # Only what the sidebar shows: the lead article's title, not its text (tens of KB a row).
+    stories = (
+        Story.objects.filter(pk__in=recent, article_count__gt=0)
+        .select_related("lead_article")
+        .only("slug", "headline", "source_count", "last_published_at", "lead_article__title")
+    )
     return list(stories.order_by("-last_published_at")[:limit])
 
 

@@ -20,12 +20,23 @@ PAGE_SIZE = 20
 FEATURED = 6
 
 
-def _page(request, queryset, key: str, counted=None):
+def _page(request, queryset, key: str | None, counted=None, count_limit: int | None = None):
     """A page of `queryset` whose count (of `counted`, the same rows, when given) comes from the
-    sidebar cache. Its rows stay unread (a lazy queryset) until a template renders them, which a
-    cached fragment spares."""
+    sidebar cache (under `key`; None: counted every time). Its rows stay unread (a lazy
+    queryset) until a template renders them, which a cached fragment spares.
+
+    With `count_limit`, counting stops there, as a search's does: the paginator's `count_exact`
+    is False beyond it (the page says "meer dan 1.000 artikels") and the pages go no further
+    (older articles are a date filter away). A big club's 10,000 articles at a million took
+    25-400 ms to count (cold pages), its first 1,001 take 3."""
     paginator = Paginator(queryset, PAGE_SIZE)
-    paginator.count = sidebars.cached(f"count:{key}", (counted if counted is not None else queryset).count)
+    # Unordered: the rows the index gives first (ordered, PostgreSQL sorted all 10,000).
+    to_count = (counted if counted is not None else queryset).order_by()
+    if count_limit is not None:
+        to_count = to_count[: count_limit + 1]
+    found = sidebars.cached(f"count:{key}", to_count.count) if key else to_count.count()
+    paginator.count_exact = count_limit is None or found <= count_limit
+    paginator.count = found if paginator.count_exact else count_limit
     return paginator.get_page(request.GET.get("page"))
 
 
@@ -95,17 +106,16 @@ def club_list(request):
 
 def _filtered_page(request, articles, players=None, cache_key=None, articles_to_count=None):
     """The filter form and the page of articles it selects; the query string keeps the filters.
-    With `cache_key` the count comes from the cache (see _page), counted on `articles_to_count`
-    (the same articles, in a form quicker to count) when given."""
+    The count is bounded (NEWSDESK_SEARCH_COUNT_LIMIT, see _page); with `cache_key` it comes
+    from the cache, counted on `articles_to_count` (the same articles, in a form quicker to
+    count) when given."""
     filterset = EntityArticleFilter(request.GET or None, queryset=articles, players=players)
-    if cache_key:
-        counted = None
-        if articles_to_count is not None:  # the same filters, applied as filterset.qs applies them
-            valid = filterset.is_bound and filterset.is_valid()  # invalid filters list everything
-            counted = filterset.filter_queryset(articles_to_count) if valid else articles_to_count
-        page = _page(request, filterset.qs, f"{cache_key}:{request.GET.urlencode()}", counted)
-    else:
-        page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    counted = None
+    if articles_to_count is not None:  # the same filters, applied as filterset.qs applies them
+        valid = filterset.is_bound and filterset.is_valid()  # invalid filters list everything
+        counted = filterset.filter_queryset(articles_to_count) if valid else articles_to_count
+    key = f"{cache_key}:{request.GET.urlencode()}" if cache_key else None
+    page = _page(request, filterset.qs, key, counted, count_limit=settings.NEWSDESK_SEARCH_COUNT_LIMIT)
     query = request.GET.copy()
     query.pop("page", None)
     return {"filter": filterset, "page": page, "query_string": query.urlencode()}

@@ -105,6 +105,29 @@ def test_club_page_filters_by_player_source_and_date(client, world, django_asser
     assert f"source={world['krant'].pk}&amp;page=2" in paged.content.decode()
 
 
+def test_club_and_player_pages_count_up_to_the_limit_as_search_does(client, world, settings):
+    """A big club's articles are counted only up to NEWSDESK_SEARCH_COUNT_LIMIT (counting all
+    10,000 of them was most of a club page at a million articles): beyond it the page says
+    "meer dan", and its pages end there; a filter that selects fewer counts them exactly."""
+    settings.NEWSDESK_SEARCH_COUNT_LIMIT = 25
+    response = client.get("/clubs/club-brugge/")
+    paginator = response.context["page"].paginator
+    assert (paginator.count, paginator.count_exact, paginator.num_pages) == (25, False, 2)
+    page = response.content.decode()
+    assert "meer dan 25 artikels" in page and "32 artikels" not in page
+    assert client.get("/clubs/club-brugge/", {"page": 3}).context["page"].number == 2  # the last there is
+
+    since = (timezone.now() - timedelta(days=15)).date().isoformat()
+    recent = client.get("/clubs/club-brugge/", {"date_from": since})
+    assert (recent.context["page"].paginator.count, recent.context["page"].paginator.count_exact) == (2, True)
+    assert "2 artikels" in recent.content.decode()
+
+    player = client.get("/players/hans-vanaken/").content.decode()
+    assert "meer dan 25 artikels" in player
+    settings.NEWSDESK_SEARCH_COUNT_LIMIT = 31
+    assert "31 artikels" in client.get("/players/hans-vanaken/").content.decode()
+
+
 def test_a_bad_filter_value_is_a_form_error_not_a_crash(client, world):
     response = client.get("/clubs/club-brugge/", {"date_from": "gisteren", "player": "999999"})
     assert response.status_code == 200
