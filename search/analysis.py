@@ -140,21 +140,26 @@ def words_in_place(text: str) -> list[tuple[str, int]]:
     return found
 
 
-def word_pairs(words: list[tuple[str, int]], frequent=None, common=frozenset()) -> list[str]:
+def word_pairs(words: list[tuple[str, int]], frequent=None, common=frozenset(), neighbours=None) -> list[str]:
     """Each word with the next, and a "_" for every stop word between them: "de rode kaart" →
     "rood kaart", "rood en wit" → "rood _ wit". Indexed as terms of their own, they answer a
     phrase of common words with one short posting list instead of comparing the positions of
     two long ones. With `frequent`, only pairs of two of those words, and pairs in which one
-    word is `common` (Lucene's "common grams")."""
+    word is `common` (Lucene's "common grams") and the other one of its `neighbours` (None: any
+    word)."""
     return [
         f"{first} {'_ ' * (second_at - first_at - 1)}{second}"
         for (first, first_at), (second, second_at) in itertools.pairwise(words)
-        if frequent is None or _paired(first, second, frequent, common)
+        if frequent is None or _paired(first, second, frequent, common, neighbours)
     ]
 
 
-def _paired(first: str, second: str, frequent, common) -> bool:
-    return (first in frequent and second in frequent) or first in common or second in common
+def _paired(first: str, second: str, frequent, common, neighbours=None) -> bool:
+    if first in frequent and second in frequent:
+        return True
+    if neighbours is None:
+        return first in common or second in common
+    return (first in common and second in neighbours) or (second in common and first in neighbours)
 
 
 class PairTokenizer(Tokenizer):
@@ -168,29 +173,40 @@ class PairTokenizer(Tokenizer):
     of an index generation is paired alike, and a search knows which phrases the pairs can
     answer (`pairs_answer`).
 
-    Indexes written before `common` existed have a pickled tokenizer without it, which reads
-    the class's empty set: their phrases are matched as they were written."""
+    A common word is paired only with its `neighbours`: the words in 0.1 % of the articles or
+    more. Paired with every word, the rare ones too, a million articles made tens of millions of
+    distinct pairs, most in one or two articles, and the rebuild did not finish in an hour and a
+    quarter; a rare word's phrase is quick by position anyway (its few articles are the only
+    candidates, and only their blocks of the common word's postings are read).
+
+    Indexes written before `common` (or `neighbours`) existed have a pickled tokenizer without
+    it, which reads the class's default: their phrases are matched as they were written."""
 
     common = frozenset()
+    neighbours = None  # any word
 
-    def __init__(self, frequent=frozenset(), common=frozenset()):
+    def __init__(self, frequent=frozenset(), common=frozenset(), neighbours=None):
         self.frequent = frozenset(frequent)
         self.common = frozenset(common)
+        self.neighbours = None if neighbours is None else frozenset(neighbours)
 
     def __eq__(self, other):
-        return isinstance(other, PairTokenizer) and (other.frequent, other.common) == (self.frequent, self.common)
+        return isinstance(other, PairTokenizer) and self._rule() == other._rule()
+
+    def _rule(self) -> tuple:
+        return self.frequent, self.common, self.neighbours
 
     def pairs_answer(self, words: list[str]) -> bool:
         """Whether this field holds every adjacent pair of a phrase of these words."""
         return len(words) > 1 and all(
-            _paired(first, second, self.frequent, self.common) for first, second in itertools.pairwise(words)
+            _paired(first, second, *self._rule()) for first, second in itertools.pairwise(words)
         )
 
     def __call__(self, value, positions=False, chars=False, removestops=True, mode="", start_pos=0, **kwargs):
         if not self.frequent:
             return
         token = Token(positions, chars, removestops=removestops, mode=mode)
-        for position, pair in enumerate(word_pairs(words_in_place(value), self.frequent, self.common)):
+        for position, pair in enumerate(word_pairs(words_in_place(value), *self._rule())):
             token.text = pair
             token.boost = 1.0
             token.stopped = False

@@ -48,10 +48,10 @@ class WhooshBackend(SearchBackend):
     def current_link(self) -> Path:
         return self.root / "current"
 
-    def new_generation(self, frequent_words=frozenset(), common_words=frozenset()) -> Path:
+    def new_generation(self, frequent_words=frozenset(), common_words=frozenset(), neighbours=None) -> Path:
         path = self.root / f"gen-{time.time_ns()}"
         path.mkdir(parents=True)
-        whoosh_index.create_in(str(path), build_schema(frequent_words, common_words))
+        whoosh_index.create_in(str(path), build_schema(frequent_words, common_words, neighbours))
         return path
 
     def live_generation(self) -> Path:

@@ -37,7 +37,8 @@ logger = logging.getLogger(__name__)
 BATCH = 2000
 PARALLEL_FROM = 20_000  # articles from which a rebuild writes with several processes
 FREQUENT_SHARE = 0.02  # a word in this share of the articles or more is "frequent" (see frequent_words)
-COMMON_SHARE = 0.2  # and in this share "common": paired with any neighbour (search.analysis.PairTokenizer)
+COMMON_SHARE = 0.2  # and in this share "common": paired with its neighbours (search.analysis.PairTokenizer)…
+NEIGHBOUR_SHARE = 0.001  # …the words in this share or more (5 of the 5,000 articles sampled)
 MIN_SAMPLE = 1000
 REQUEST_KEY = "newsdesk:index-requested"
 
@@ -132,9 +133,10 @@ def rebuild(progress=None, chunk: int = 1000) -> int:
     if backend.name == "postgres":
         return _rebuild_in_database(backend, progress, chunk)
     started = timezone.now()
-    shares = frequent_words()
+    shares = frequent_words(share=NEIGHBOUR_SHARE)
+    frequent = frozenset(word for word, share in shares.items() if share >= FREQUENT_SHARE)
     common = frozenset(word for word, share in shares.items() if share >= COMMON_SHARE)
-    generation = backend.new_generation(frozenset(shares), common)
+    generation = backend.new_generation(frequent, common, neighbours=frozenset(shares))
     ids = list(selectors.published_articles().order_by("pk").values_list("pk", flat=True))
     limit = settings.NEWSDESK_INDEX_WRITER_MB
     ix = backend.open_index(generation)

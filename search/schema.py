@@ -70,21 +70,24 @@ class WordCounts(Format):
 class PairCounts(WordCounts):
     """The `pairs` field's postings: the pairs search.analysis.PairTokenizer makes (which
     still reads them in queries) with their frequency as weight and no value, made without a
-    token object per pair. `common` as the tokenizer's (empty in indexes written before it)."""
+    token object per pair. `common` and `neighbours` as the tokenizer's (its defaults in indexes
+    written before them)."""
 
     common = frozenset()
+    neighbours = None
 
-    def __init__(self, frequent=frozenset(), common=frozenset(), **options):
+    def __init__(self, frequent=frozenset(), common=frozenset(), neighbours=None, **options):
         super().__init__(frequent, **options)
         self.common = frozenset(common)
+        self.neighbours = None if neighbours is None else frozenset(neighbours)
 
     def __eq__(self, other):
-        return super().__eq__(other) and other.common == self.common
+        return super().__eq__(other) and (other.common, other.neighbours) == (self.common, self.neighbours)
 
     __hash__ = None
 
     def word_values(self, value, analyzer, **kwargs):
-        counts = Counter(word_pairs(words_in_place(value), self.frequent, self.common))
+        counts = Counter(word_pairs(words_in_place(value), self.frequent, self.common, self.neighbours))
         return ((pair, count, count * self.field_boost, b"") for pair, count in counts.items())
 
 
@@ -94,9 +97,9 @@ def _text_field(analyzer) -> TEXT:
     return field
 
 
-def _pairs_field(frequent_words, common_words) -> TEXT:
-    field = TEXT(analyzer=PairTokenizer(frequent_words, common_words), phrase=False)
-    field.format = PairCounts(frequent_words, common_words)
+def _pairs_field(frequent_words, common_words, neighbours) -> TEXT:
+    field = TEXT(analyzer=PairTokenizer(frequent_words, common_words, neighbours), phrase=False)
+    field.format = PairCounts(frequent_words, common_words, neighbours)
     return field
 
 
@@ -107,7 +110,7 @@ def _scoring_field(analyzer, frequent_words) -> TEXT:
     return field
 
 
-def build_schema(frequent_words=frozenset(), common_words=frozenset()) -> Schema:
+def build_schema(frequent_words=frozenset(), common_words=frozenset(), neighbours=None) -> Schema:
     analyzer = dutch_analyzer()
     return Schema(
         id=ID(stored=True, unique=True),
@@ -118,7 +121,7 @@ def build_schema(frequent_words=frozenset(), common_words=frozenset()) -> Schema
         words=_scoring_field(analyzer, frequent_words),
         # "rood kaart", "rood _ wit": pairs of frequent words, and with a common word, for
         # phrases (see PairTokenizer)
-        pairs=_pairs_field(frequent_words, common_words),
+        pairs=_pairs_field(frequent_words, common_words, neighbours),
         title=TEXT(analyzer=analyzer, phrase=True),  # for titel:
         spell=TEXT(analyzer=spelling_analyzer(), phrase=False),  # titles' words, for suggestions
         clubs=KEYWORD(commas=True, lowercase=True, sortable=True),

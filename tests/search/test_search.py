@@ -339,36 +339,46 @@ def test_long_posting_lists_read_by_block_agree_with_whoosh(db):
 
 
 def test_a_phrase_with_a_common_word_is_answered_from_word_pairs_and_matches_only_adjacent_words(db, monkeypatch):
-    """A pair in which one word is common (in COMMON_SHARE of the articles) is indexed as a
-    term of its own: the phrase then reads one short posting list, not the common word's
-    positions in every article, and still finds only the articles where the words stand side
-    by side. An index written before (no common words) answers it by positions, alike."""
+    """A pair in which one word is common (in COMMON_SHARE of the articles) and the other one of
+    its neighbours (in NEIGHBOUR_SHARE or more) is indexed as a term of its own: the phrase then
+    reads one short posting list, not the common word's positions in every article, and still
+    finds only the articles where the words stand side by side. A common word beside a rarer word
+    is not paired (a million articles made tens of millions of such pairs); its phrase is found
+    by positions, as is every phrase in an index written before common words."""
     from search.matching import Evaluator
     from search.query import parse
     from search.searching import schema
 
     adjacent = ArticleFactory(title="Vuurwerk", body="Het vuurwerk bleef lang hangen. Zij zocht rust.")
-    ArticleFactory(title="Apart", body="Het vuurwerk was mooi. De ploeg bleef rustig.")
+    ArticleFactory(title="Apart", body="Het vuurwerk was mooi. De ploeg bleef rustig. Lang duurde het.")
     for n in range(20):
         ArticleFactory(title=f"Verslag {n}", body="De ploeg bleef rustig na de rust.")
 
-    def phrase_hits():
+    def phrase_hits(text='"vuurwerk bleef"'):
         searcher = get_backend().searcher()
-        docs = Evaluator(searcher).scores(parse('"vuurwerk bleef"', schema()))
+        docs = Evaluator(searcher).scores(parse(text, schema()))
         return {int(searcher.stored_fields(doc)["id"]) for doc in docs}, searcher
 
-    monkeypatch.setattr(indexing, "frequent_words", lambda: {"bleef": 0.9, "ploeg": 0.9, "rust": 0.05})
+    shares = {"bleef": 0.9, "ploeg": 0.9, "rust": 0.05, "vuurwerk": 0.005}
+
+    def frequent_words(share=indexing.FREQUENT_SHARE):
+        return {word: part for word, part in shares.items() if part >= share}
+
+    monkeypatch.setattr(indexing, "frequent_words", frequent_words)
     indexing.rebuild()
     found, searcher = phrase_hits()
     assert found == {adjacent.pk}
-    assert searcher.doc_frequency("pairs", "vuurwerk bleef") == 1  # rare + common: paired
-    assert searcher.doc_frequency("pairs", "bleef rust") == 21  # "bleef rustig": common + rare
+    assert searcher.doc_frequency("pairs", "vuurwerk bleef") == 1  # neighbour + common: paired
+    assert searcher.doc_frequency("pairs", "bleef rust") == 21  # "bleef rustig": common + frequent
     assert searcher.doc_frequency("pairs", "rust _ _ rust") == 20  # "rustig na de rust": two frequent
     assert searcher.doc_frequency("pairs", "zocht rust") == 0  # rare + merely frequent: not paired
     assert searcher.doc_frequency("pairs", "lang hang") == 0  # two rare words: not paired
+    assert searcher.doc_frequency("pairs", "bleef lang") == 0  # common + rarer than a neighbour
     assert searcher.schema["pairs"].analyzer.pairs_answer(["vuurwerk", "bleef"])
+    assert not searcher.schema["pairs"].analyzer.pairs_answer(["bleef", "lang"])
+    assert phrase_hits('"bleef lang"')[0] == {adjacent.pk}  # by positions, not "bleef rustig. Lang"
 
-    monkeypatch.setattr(indexing, "frequent_words", lambda: {"bleef": 0.1, "ploeg": 0.1})  # none common
+    shares = {"bleef": 0.1, "ploeg": 0.1}  # none common
     indexing.rebuild()
     found, searcher = phrase_hits()
     assert found == {adjacent.pk}
@@ -391,7 +401,7 @@ def test_frequent_words_are_scored_from_positions_free_postings_exactly_as_whoos
             + "Het was een en ander van niets. " * (n % 7)
             + ("Een scheur in de kruisband. " * (n % 3) if n % 10 == 0 else ""),
         )
-    monkeypatch.setattr(indexing, "frequent_words", lambda: dict.fromkeys(["doelman", "blessur", "verslag"], 0.1))
+    monkeypatch.setattr(indexing, "frequent_words", lambda **_: dict.fromkeys(["doelman", "blessur", "verslag"], 0.1))
     indexing.rebuild()
     searcher = get_backend().searcher()
     assert searcher.doc_frequency("words", "doelman") == 30  # frequent: positions-free postings too
