@@ -2,13 +2,13 @@
 every machine reaches the same database, where Whoosh's folder is local to one.
 
 Documents are rows of `search_document` (search/migrations/0002): the tsvector of newsdesk's
-own analysed terms (search.pg_text), the linked clubs' and players' slugs as arrays, the
-source's key, the story's slug and the publication time. Queries are the search language's
-tree compiled to SQL (search.pg_text); relevance is ts_rank with the title weighted A, or, for
-many matches, the RUM index's rank where PostgreSQL has the extension (migration 0003). Writes
-are upserts in the writer's transaction, so any number of workers may write at once;
-`search_term` keeps each term's document count for more-like-this, updated in term order so
-concurrent writers never deadlock on it.
+own analysed terms and of its linked clubs, players and source (search.pg_text), those again as
+arrays and a key for the facets, the story's slug and the publication time. Queries are the
+search language's tree and filters as one tsquery (search.pg_text); relevance is ts_rank with
+the title weighted A, or, for many matches, the RUM index's rank where PostgreSQL has the
+extension (migration 0003). Writes are upserts in the writer's transaction, so any number of
+workers may write at once; `search_term` keeps each term's document count for more-like-this,
+updated in term order so concurrent writers never deadlock on it.
 """
 
 import json
@@ -177,11 +177,13 @@ class PostgresBackend(SearchBackend):
         return total, counted, matched, rows_estimated
 
     def _where(self, tree, filters) -> tuple[str, list]:
+        """The query and its club, player and source filters as one tsquery (search.pg_text),
+        and the story and dates as columns."""
         parts, params = [], []
-        if tree is not None:
-            sql, values = pg_text.compile_tree(tree)
-            parts.append(sql)
-            params += values
+        wanted = ([pg_text.tsquery(tree)] if tree is not None else []) + pg_text.filter_lexemes(filters)
+        if wanted:
+            parts.append("vector @@ %s::tsquery")
+            params.append(" & ".join(wanted))
         sql, values = pg_text.filter_sql(filters)
         if sql:
             parts.append(sql)
@@ -197,6 +199,7 @@ class PostgresBackend(SearchBackend):
         counts = {article_id: Counter(terms(text)) for article_id, text in texts.items()}
         vocabulary = sorted(set().union(*counts.values())) if counts else []
         filter_sql, filter_params = pg_text.filter_sql(filter)
+        within = " & ".join(pg_text.filter_lexemes(filter))
         similar = {}
         with self._cursor() as cursor:
             # The planner's row estimate (kept by ANALYZE, which every rebuild and bulk run
@@ -222,6 +225,7 @@ class PostgresBackend(SearchBackend):
                     similar[article_id] = []
                     continue
                 query = " | ".join(pg_text.lexeme(word) for word in within_postings(key_terms, frequency.__getitem__))
+                matching = f"({query}) & {within}" if within else query
                 order = (
                     "vector <=> %s::tsquery"
                     if self._ranks_in_index()
@@ -231,7 +235,7 @@ class PostgresBackend(SearchBackend):
                     "SELECT article_id FROM search_document WHERE vector @@ %s::tsquery AND article_id <> %s"
                     + (f" AND {filter_sql}" if filter_sql else "")
                     + f" ORDER BY {order} LIMIT %s",
-                    [query, article_id, *filter_params, query, limit],
+                    [matching, article_id, *filter_params, query, limit],
                 )
                 similar[article_id] = [row[0] for row in cursor.fetchall()]
         return similar
@@ -456,12 +460,14 @@ def _on_next_table(name: str, definition: str) -> str:
 def _row(document: dict) -> tuple:
     title = document["title"]
     body = document["text"].split("\n", 2)[2] if document["text"].count("\n") >= 2 else ""
+    clubs = [slug for slug in document["clubs"].split(",") if slug]
+    players = [slug for slug in document["players"].split(",") if slug]
     return (
         int(document["id"]),
         document["published"],
-        pg_text.document_vector(title, body),
-        [slug for slug in document["clubs"].split(",") if slug],
-        [slug for slug in document["players"].split(",") if slug],
+        pg_text.document_vector(title, body, clubs, players, document["source"]),
+        clubs,
+        players,
         document["source"],
         document["story"] or "",
         len(terms(body)),

@@ -35,15 +35,12 @@ def both(django_capture_on_commit_callbacks):
         pg.execute("CREATE TEMP TABLE docs (id bigint, vector tsvector, clubs text[], players text[], source text)")
         for pk, document in documents.items():
             article = indexing.Article.objects.get(pk=pk)
+            clubs = [c for c in document["clubs"].split(",") if c]
+            players = [p for p in document["players"].split(",") if p]
+            vector = pg_text.document_vector(article.title, article.body, clubs, players, document["source"])
             pg.execute(
                 "INSERT INTO docs VALUES (%s, %s::tsvector, %s, %s, %s)",
-                [
-                    pk,
-                    pg_text.document_vector(article.title, article.body),
-                    [c for c in document["clubs"].split(",") if c],
-                    [p for p in document["players"].split(",") if p],
-                    document["source"],
-                ],
+                [pk, vector, clubs, players, document["source"]],
             )
         yield pg, documents
 
@@ -52,8 +49,9 @@ def matches(pg, text):
     tree = language.parse(text, resolve=resolve_entity)
     if tree is None:
         return None, None
-    sql, params = pg_text.compile_tree(tree)
-    in_postgres = {row[0] for row in pg.execute(f"SELECT id FROM docs WHERE {sql}", params)}
+    in_postgres = {
+        row[0] for row in pg.execute("SELECT id FROM docs WHERE vector @@ %s::tsquery", [pg_text.tsquery(tree)])
+    }
     page = get_backend().search(compile_tree(tree), limit=1000)
     return in_postgres, {hit.id for hit in page.hits}
 

@@ -249,3 +249,47 @@ def test_a_bounded_count_stops_at_the_limit_and_leaves_the_planner_as_it_was(pos
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET enable_indexscan")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_search_within_a_club_is_one_tsquery_and_migration_0004_gives_older_documents_their_entities(postgres):
+    """A document's clubs, players and source are lexemes of its words, so a search and its
+    filters are one tsquery (RUM then ranks among the club's matches only). Documents written
+    before migration 0004 get them from their columns, with their term counts."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    from articles.models import Club, LinkState
+    from search import pg_text
+
+    genk = Club.objects.create(slug="genk", name="KRC Genk", country="BEL")
+    articles = [ArticleFactory(title=f"Transfer {n}", body="Een transfer naar Limburg.") for n in range(3)]
+    articles[0].club_links.create(club=genk, state=LinkState.LINKED)
+
+    MigrationExecutor(connection).migrate([("search", "0003_rum_ranking")])
+    with connection.cursor() as cursor:  # written as before 0004: words only, entities in columns
+        cursor.execute("TRUNCATE search_document, search_term")  # what landing indexed
+        for document in indexing._documents([article.pk for article in articles]).values():
+            title, body = document["title"], document["text"].split("\n", 2)[2]
+            clubs = [slug for slug in document["clubs"].split(",") if slug]
+            words = pg_text.document_vector(title, body)
+            cursor.execute(
+                "INSERT INTO search_document (article_id, published, vector, clubs, source)"
+                " VALUES (%s, %s, %s, %s, %s)",
+                [int(document["id"]), document["published"], words, clubs, document["source"]],
+            )
+        cursor.execute("INSERT INTO search_term SELECT word, ndoc FROM ts_stat('SELECT vector FROM search_document')")
+    executor = MigrationExecutor(connection)
+    executor.migrate([("search", "0004_entity_lexemes")])
+
+    kept, actual = term_counts()
+    assert kept == actual and kept["club:genk"] == 1 and kept["transfer"] == 3
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'search_document'")
+        indexes = {row[0] for row in cursor.fetchall()}
+    assert "search_document_vector" in indexes and "search_document_clubs" not in indexes
+    with CaptureQueriesContext(connection) as queries:
+        within = postgres.search_tree(language.parse("transfer"), filters=language.Filters(club="genk"))
+    assert [hit.id for hit in within.hits] == [articles[0].pk]
+    assert not any("clubs @>" in query["sql"] for query in queries.captured_queries)
+    assert [hit.id for hit in postgres.search_tree(language.parse("transfer club:genk")).hits] == [articles[0].pk]
+    assert postgres.search_tree(language.parse("transfer -club:genk")).total == 2
