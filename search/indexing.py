@@ -156,7 +156,7 @@ def rebuild(progress=None, chunk: int = 1000) -> int:
     except BaseException:
         writer.cancel()
         raise
-    Article.objects.filter(updated_at__lt=started).update(indexed_at=F("updated_at"))
+    _mark_indexed(started)
     backend.swap_in(generation)
     # What changed while we built went into the old generation: index it again in the new one.
     Article.objects.filter(updated_at__gte=started).update(indexed_at=None)
@@ -194,13 +194,22 @@ def _rebuild_in_database(backend, progress, chunk) -> int:
     try:
         with transaction.atomic():
             backend.replace_all(chunks())
-            Article.objects.filter(updated_at__lt=started).update(indexed_at=F("updated_at"))
+            _mark_indexed(started)
             IndexDeletion.objects.all().delete()
     finally:
         if pool is not None:
             pool.terminate()
     index_pending()
     return len(ids)
+
+
+def _mark_indexed(started) -> None:
+    """After a rebuild: every article changed before it began is indexed as it is now. Only the
+    rows not marked so already are written: setting all a million rewrote every row of the
+    table (a new version each, twice its size on disk until a vacuum, and index-only scans
+    reading the table again: a club page's count went from 3 to 50 ms)."""
+    stale = Article.objects.filter(updated_at__lt=started).exclude(indexed_at=F("updated_at"))
+    stale.update(indexed_at=F("updated_at"))
 
 
 def _prepare_part(ids):
