@@ -82,6 +82,19 @@ def filter_lexemes(filters) -> list[str]:
     return [entity_lexeme(field, value) for field, value in wanted if value]
 
 
+def needs_no_word(tree) -> bool:
+    """Whether a document without any word matches `tree` ("-transfer", "-a OR b"). The RUM
+    index cannot answer such a tsquery: asked in a bitmap scan, rum 1.3 crashed the server
+    (signal 11) at 100,000 articles. search.postgres asks it as NOT (the opposite) instead."""
+    if isinstance(tree, language.Not):
+        return not needs_no_word(tree.item)
+    if isinstance(tree, language.And):
+        return all(needs_no_word(item) for item in tree.items)
+    if isinstance(tree, language.Or):
+        return any(needs_no_word(item) for item in tree.items)
+    return False  # a word, a phrase, an entity
+
+
 def tsquery(tree) -> str:
     """The tsquery text of a query tree: words, phrases, entities as their lexemes."""
     if isinstance(tree, language.Term):

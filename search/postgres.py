@@ -57,11 +57,11 @@ class PostgresBackend(SearchBackend):
     def search_tree(
         self, tree, *, offset=0, limit=10, filters=None, newest_first=False, facets=(), count_limit=None
     ) -> Page:
-        where, params = self._where(tree, filters)
+        where, params, indexed = self._where(tree, filters)
         rank = pg_text.rank_query(tree) if tree is not None and not newest_first else None
         with self._cursor() as cursor:
             total, counted, matched, estimated = self._count(
-                cursor, where, params, facets, count_limit, estimate=rank is not None
+                cursor, where, params, facets, count_limit, estimate=rank is not None, indexed=indexed
             )
             if matched is not None and total <= RANK_READ and total <= count_limit:  # all of them read
                 # Few matches, read already: ranked or dated by their ids, without asking the
@@ -124,7 +124,7 @@ class PostgresBackend(SearchBackend):
         return [Hit(int(article_id), float(score)) for article_id, score in rows]
 
     @staticmethod
-    def _count(cursor, where: str, params: list, facets, count_limit=None, estimate=False):
+    def _count(cursor, where: str, params: list, facets, count_limit=None, estimate=False, indexed=True):
         """The number of matches, the facets' counts and, when the reading was bounded, the ids
         of the matches read: all from one reading of the matches. Each array facet (clubs,
         players) is counted over the same rows, materialised once. With a count_limit, the
@@ -149,7 +149,7 @@ class PostgresBackend(SearchBackend):
             return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"]
 
         if not facets:
-            with _bitmap_scans(cursor, bound):
+            with _bitmap_scans(cursor, bound and indexed):
                 cursor.execute(reading, params)
                 matched = [row[0] for row in cursor.fetchall()]
                 rows_estimated = estimated(len(matched))
@@ -161,7 +161,7 @@ class PostgresBackend(SearchBackend):
         ]
         if bound:
             counts.append("SELECT 'id', article_id::text, 0 FROM matched")
-        with _bitmap_scans(cursor, bound):
+        with _bitmap_scans(cursor, bound and indexed):
             cursor.execute(f"WITH matched AS MATERIALIZED ({reading}) " + " UNION ALL ".join(counts), params)
             rows = cursor.fetchall()
             rows_estimated = estimated(sum(count for name, _key, count in rows if name == "source"))
@@ -176,19 +176,28 @@ class PostgresBackend(SearchBackend):
         counted["source"].pop("", None)
         return total, counted, matched, rows_estimated
 
-    def _where(self, tree, filters) -> tuple[str, list]:
+    def _where(self, tree, filters) -> tuple[str, list, bool]:
         """The query and its club, player and source filters as one tsquery (search.pg_text),
-        and the story and dates as columns."""
-        parts, params = [], []
-        wanted = ([pg_text.tsquery(tree)] if tree is not None else []) + pg_text.filter_lexemes(filters)
-        if wanted:
+        and the story and dates as columns; and whether the words' index answers it (not for
+        a query of words to leave out only: forced into a bitmap of the table's every row, the
+        planner's costs passed JIT's threshold, 500 ms where the plain scan stops early)."""
+        parts, params, indexed = [], [], True
+        entities = pg_text.filter_lexemes(filters)
+        if tree is not None and not entities and pg_text.needs_no_word(tree):
+            indexed = False
+            # Only words to leave out: the documents without them, never through the index (see
+            # pg_text.needs_no_word). Read from the table, but a page and a bounded count stop
+            # early: most documents lack a given word.
+            parts.append("NOT (vector @@ %s::tsquery)")
+            params.append(f"!{pg_text.tsquery(tree)}")
+        elif tree is not None or entities:
             parts.append("vector @@ %s::tsquery")
-            params.append(" & ".join(wanted))
+            params.append(" & ".join(([pg_text.tsquery(tree)] if tree is not None else []) + entities))
         sql, values = pg_text.filter_sql(filters)
         if sql:
             parts.append(sql)
             params += values
-        return " AND ".join(parts) or "TRUE", params
+        return " AND ".join(parts) or "TRUE", params, indexed and bool(parts)
 
     def more_like_this(self, article_id: int, text: str, limit: int = 10, filter=None) -> list[int]:
         return self.more_like_these({article_id: text}, limit=limit, filter=filter)[article_id]
