@@ -492,7 +492,9 @@ def test_with_the_cache_down_each_process_keeps_to_the_limits_alone(polite, feed
     urls = [feed_server.route(f"/p{n}", "ok") for n in range(4)] + [feed_server.route("/geheim", "nee")]
     results = fetch_side_by_side(urls, robots=True)
     assert [type(result).__name__ for result in results] == [*["Response"] * 4, "RobotsDisallowed"]
-    assert min(gaps(feed_server)) >= 0.8 * INTERVAL, gaps(feed_server)
+    # Spaced, not side by side (without the limits: ~0 s). Each turn first tries the dead cache,
+    # whose refused connections take a varying few ms before the request leaves: 0.198 s once.
+    assert min(gaps(feed_server)) >= 0.7 * INTERVAL, gaps(feed_server)
     assert [path for path, _ in feed_server.requests].count("/robots.txt") == 1
     assert "/geheim" not in [path for path, _ in feed_server.requests]
     # A pause the host asks for holds in this process too.
