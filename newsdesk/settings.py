@@ -243,6 +243,12 @@ if NEWSDESK_HOST_INTERVAL < 0 or NEWSDESK_HOST_CONNECTIONS < 1:
 NEWSDESK_SEARCH_COUNT_LIMIT = env_int("NEWSDESK_SEARCH_COUNT_LIMIT", 1000)
 if NEWSDESK_SEARCH_COUNT_LIMIT < 1:
     raise ImproperlyConfigured("NEWSDESK_SEARCH_COUNT_LIMIT must be 1 or more")
+# How long a PostgreSQL search may read the table when no index can answer it (only words to
+# leave out: "-bleef", a word in 99 % of the articles, reads every row to find the other 1 %);
+# past it the reader is asked for a word to look for (a 400), and the database stops reading.
+NEWSDESK_SEARCH_SCAN_MS = env_int("NEWSDESK_SEARCH_SCAN_MS", 100)
+if NEWSDESK_SEARCH_SCAN_MS < 1:
+    raise ImproperlyConfigured("NEWSDESK_SEARCH_SCAN_MS must be 1 or more")
 # Days a record of what the keep and block rules kept out is kept (articles.ingest.screening.
 # prune_kept_out): each holds its whole draft, so that an editor can still let it through.
 NEWSDESK_KEPT_OUT_DAYS = env_int("NEWSDESK_KEPT_OUT_DAYS", 30)

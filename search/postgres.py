@@ -18,11 +18,13 @@ from collections import Counter
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
-from django.db import DatabaseError, connection, transaction
+from django.conf import settings
+from django.db import DatabaseError, OperationalError, connection, transaction
 
 from search import base, pg_text
 from search.analysis import STOP_WORDS, TOKENS, edit_distance, fold, terms
 from search.base import Hit, IndexUnavailable, Page, SearchBackend, pooled, within_postings
+from search.language import QueryError
 
 COMMON_SHARE = 0.1  # words in more than this share of the articles tell none apart…
 COMMON_FROM = 1000  # …in an archive of at least this many (in a small one every word is "common")
@@ -31,6 +33,7 @@ SIMILARITY = "0.2"  # trigram similarity from which a vocabulary word is a candi
 # Up to this many matches, ts_rank reads each one's tsvector from the table (about 10 ms); more
 # are ranked in the RUM index where there is one.
 RANK_READ = 200
+QUERY_CANCELED = "57014"  # the SQLSTATE of a statement stopped by statement_timeout
 
 
 class PostgresBackend(SearchBackend):
@@ -60,42 +63,49 @@ class PostgresBackend(SearchBackend):
         where, params, indexed = self._where(tree, filters)
         rank = pg_text.rank_query(tree) if tree is not None and not newest_first else None
         with self._cursor() as cursor:
-            total, counted, matched, estimated = self._count(
-                cursor, where, params, facets, count_limit, estimate=rank is not None, indexed=indexed
+            if tree is None or indexed:
+                return self._search(cursor, where, params, rank, indexed, offset, limit, facets, count_limit)
+            # Only words to leave out: read from the table (see _where), which no index bounds.
+            with _reading_for_at_most(cursor, settings.NEWSDESK_SEARCH_SCAN_MS):
+                return self._search(cursor, where, params, rank, indexed, offset, limit, facets, count_limit)
+
+    def _search(self, cursor, where, params, rank, indexed, offset, limit, facets, count_limit) -> Page:
+        total, counted, matched, estimated = self._count(
+            cursor, where, params, facets, count_limit, estimate=rank is not None, indexed=indexed
+        )
+        if matched is not None and total <= RANK_READ and total <= count_limit:  # all of them read
+            # Few matches, read already: ranked or dated by their ids, without asking the
+            # words' index again (a phrase with a rarer word is most of its cost there).
+            where, params = "article_id = ANY(%s)", [matched]
+        if estimated is not None and estimated >= base.RELEVANCE_POOL_FROM:
+            return Page(
+                hits=self._newest_ranked(cursor, where, params, rank, offset, limit),
+                total=total,
+                facets={name: counted[name] for name in facets},
             )
-            if matched is not None and total <= RANK_READ and total <= count_limit:  # all of them read
-                # Few matches, read already: ranked or dated by their ids, without asking the
-                # words' index again (a phrase with a rarer word is most of its cost there).
-                where, params = "article_id = ANY(%s)", [matched]
-            if estimated is not None and estimated >= base.RELEVANCE_POOL_FROM:
-                return Page(
-                    hits=self._newest_ranked(cursor, where, params, rank, offset, limit),
-                    total=total,
-                    facets={name: counted[name] for name in facets},
-                )
-            if rank is None:
-                cursor.execute(
-                    f"SELECT article_id, 0.0 FROM search_document WHERE {where} "
-                    "ORDER BY published DESC, article_id DESC LIMIT %s OFFSET %s",
-                    [*params, limit, offset],
-                )
-            elif total > RANK_READ and self._ranks_in_index():
-                # The rank alone: a second key (the id, for ties) keeps the planner from reading
-                # the matches in the index's rank order (it ranked all 15,000 matches of a word
-                # in 480 ms instead of the best ten in 15). (Counting in that order too, in one
-                # reading, was slower: a thousand rows fetched in rank order, 17 ms against 8.)
-                cursor.execute(
-                    f"SELECT article_id, 1 / (vector <=> %s::tsquery) AS score FROM search_document WHERE {where} "
-                    "ORDER BY vector <=> %s::tsquery LIMIT %s OFFSET %s",
-                    [rank, *params, rank, limit, offset],
-                )
-            else:
-                cursor.execute(
-                    "SELECT article_id, ts_rank(vector, %s::tsquery, 1) AS score FROM search_document "
-                    f"WHERE {where} ORDER BY score DESC, article_id DESC LIMIT %s OFFSET %s",
-                    [rank, *params, limit, offset],
-                )
-            hits = [Hit(int(article_id), float(score)) for article_id, score in cursor.fetchall()]
+        if rank is None:
+            cursor.execute(
+                f"SELECT article_id, 0.0 FROM search_document WHERE {where} "
+                "ORDER BY published DESC, article_id DESC LIMIT %s OFFSET %s",
+                [*params, limit, offset],
+            )
+        elif total > RANK_READ and self._ranks_in_index():
+            # The rank alone: a second key (the id, for ties) keeps the planner from reading
+            # the matches in the index's rank order (it ranked all 15,000 matches of a word
+            # in 480 ms instead of the best ten in 15). (Counting in that order too, in one
+            # reading, was slower: a thousand rows fetched in rank order, 17 ms against 8.)
+            cursor.execute(
+                f"SELECT article_id, 1 / (vector <=> %s::tsquery) AS score FROM search_document WHERE {where} "
+                "ORDER BY vector <=> %s::tsquery LIMIT %s OFFSET %s",
+                [rank, *params, rank, limit, offset],
+            )
+        else:
+            cursor.execute(
+                "SELECT article_id, ts_rank(vector, %s::tsquery, 1) AS score FROM search_document "
+                f"WHERE {where} ORDER BY score DESC, article_id DESC LIMIT %s OFFSET %s",
+                [rank, *params, limit, offset],
+            )
+        hits = [Hit(int(article_id), float(score)) for article_id, score in cursor.fetchall()]
         return Page(hits=hits, total=total, facets={name: counted[name] for name in facets})
 
     @staticmethod
@@ -423,20 +433,47 @@ def _bitmap_scans(cursor, bounded):
     Told that a word is in one article in seven, PostgreSQL expects the first thousand within
     7,000 rows and reads the table from the start, testing each row's words: 37 ms at 100,000
     articles, where the index's bitmap of the matches and the first thousand rows take 3 ms (its
-    costs leave out decompressing each row's tsvector). Two statements around the reading: the
-    settings as they were are put back after it (and a transaction that fails takes the change
-    back with it), so the rest of a request plans as usual."""
+    costs leave out decompressing each row's tsvector)."""
     if not bounded:
         yield
         return
+    with _settings(cursor, enable_seqscan="off", enable_indexscan="off"):
+        yield
+
+
+@contextmanager
+def _reading_for_at_most(cursor, milliseconds: int):
+    """Statements that give up after `milliseconds` (statement_timeout), as a QueryError (a 400
+    for the reader). For a search no index answers: "-bleef", a word in 99 % of the articles,
+    reads every row to find the other 1 % (850 ms at 100,000 articles, ten times that at a
+    million). In a transaction (a savepoint where the caller has one already) that a timeout
+    rolls back, so the caller's own transaction stays usable and the setting goes back."""
+    try:
+        with transaction.atomic(), _settings(cursor, statement_timeout=f"{int(milliseconds)}ms"):
+            yield
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) != QUERY_CANCELED:
+            raise
+        raise QueryError(
+            "Deze zoekopdracht vraagt te veel werk: ze sluit alleen woorden uit. "
+            "Zoek ook op een woord dat erin moet staan (bv. genk -transfer)."
+        ) from None
+
+
+@contextmanager
+def _settings(cursor, **values):
+    """Planner and run-time settings for the statements within; the settings as they were are
+    put back after them (and a transaction that fails takes the change back with it), so the
+    rest of a request runs as usual. Two statements around them."""
+    names = list(values)
     cursor.execute(
-        "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan'),"
-        " set_config('enable_seqscan', 'off', false), set_config('enable_indexscan', 'off', false)"
+        "SELECT " + ", ".join(["current_setting(%s)"] * len(names) + ["set_config(%s, %s, false)"] * len(names)),
+        [*names, *(item for pair in values.items() for item in pair)],
     )
-    seqscan, indexscan, _off, _also_off = cursor.fetchone()
+    before = cursor.fetchone()[: len(names)]
     restore = (
-        "SELECT set_config('enable_seqscan', %s, false), set_config('enable_indexscan', %s, false)",
-        [seqscan, indexscan],
+        "SELECT " + ", ".join(["set_config(%s, %s, false)"] * len(names)),
+        [item for pair in zip(names, before, strict=True) for item in pair],
     )
     try:
         yield

@@ -15,6 +15,7 @@ ENTITY_WORDS = """
     || ARRAY(SELECT 'speler:' || slug FROM unnest(players) AS slug)
     || CASE WHEN source <> '' THEN ARRAY['bron:' || source] ELSE ARRAY[]::text[] END
 """
+WITH_ENTITIES = "clubs <> '{}' OR players <> '{}' OR source <> ''"
 TERM_COUNTS = """
     SELECT 'club:' || slug, count(*) FROM search_document, unnest(clubs) AS slug GROUP BY slug
     UNION ALL SELECT 'speler:' || slug, count(*) FROM search_document, unnest(players) AS slug GROUP BY slug
@@ -47,8 +48,7 @@ def add(apps, schema_editor):
         return
     _around_the_words_index(
         schema_editor,
-        f"UPDATE search_document SET vector = vector || array_to_tsvector({ENTITY_WORDS})"
-        " WHERE clubs <> '{}' OR players <> '{}' OR source <> ''",
+        f"UPDATE search_document SET vector = vector || array_to_tsvector({ENTITY_WORDS}) WHERE {WITH_ENTITIES}",
         f"INSERT INTO search_term (term, documents) {TERM_COUNTS} "
         "ON CONFLICT (term) DO UPDATE SET documents = EXCLUDED.documents",
     )
@@ -61,8 +61,7 @@ def remove(apps, schema_editor):
         return
     _around_the_words_index(
         schema_editor,
-        f"UPDATE search_document SET vector = ts_delete(vector, {ENTITY_WORDS})"
-        " WHERE clubs <> '{}' OR players <> '{}' OR source <> ''",
+        f"UPDATE search_document SET vector = ts_delete(vector, {ENTITY_WORDS}) WHERE {WITH_ENTITIES}",
         "DELETE FROM search_term WHERE term ~ '^(club|speler|bron):'",
     )
     schema_editor.execute(ENTITY_INDEXES)

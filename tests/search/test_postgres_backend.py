@@ -347,3 +347,30 @@ def test_words_to_leave_out_only_never_reach_the_rum_index(postgres):
         assert asked and all("NOT (vector @@" in sql or "club:" in sql for sql in asked), text
     page = postgres.search_tree(language.parse("-bleef"), count_limit=100)
     assert page.total == 101 and len(page.hits) == 10
+
+
+@pytest.mark.django_db
+def test_words_to_leave_out_only_give_up_after_the_scan_budget(postgres, settings, client):
+    """No index answers "-bleef": it reads rows until it has found a page and a count of
+    documents without the word, every row when the word is in nearly all of them (a million
+    rows at a million articles). Past NEWSDESK_SEARCH_SCAN_MS the database stops and the reader
+    is asked for a word to look for; the request's transaction and settings are as before."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO search_document (article_id, published, vector, clubs, players, source, story, words)"
+            " SELECT n, now(), CASE WHEN n % 100 = 0 THEN 'won:1' ELSE 'bleef:1 rustig:2' END::tsvector,"
+            " '{}', '{}', 'krant', '', 2 FROM generate_series(1, 50000) AS n"
+        )
+        cursor.execute("SHOW statement_timeout")
+        (timeout_before,) = cursor.fetchone()
+    assert postgres.search_tree(language.parse("-bleef"), count_limit=1000).total == 500  # within the budget
+    settings.NEWSDESK_SEARCH_SCAN_MS = 5  # reading 50,000 rows takes tens of milliseconds
+    with pytest.raises(language.QueryError, match="Zoek ook op een woord"):
+        postgres.search_tree(language.parse("-bleef"), count_limit=1000, facets=("source",))
+    response = client.get("/api/search/", {"q": "-bleef"})
+    assert response.status_code == 400 and "Zoek ook op een woord" in response.json()["error"]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone() == (timeout_before,)
+    assert postgres.search_tree(language.parse("won"), count_limit=1000).total == 500  # the transaction goes on
+    assert postgres.search_tree(language.parse("-won"), count_limit=10).total == 11  # a few rows: in budget
