@@ -29,6 +29,7 @@ from search.searching import snippet
 ONE = ["doelman", "strafschop", "blessure", "transfer", "hamstring", "kruisband", "zaakwaarnemer", "shirtsponsor"]
 TWO = ["doelman blessure", "strafschop scheidsrechter", "transfer contract", "kruisband operatie", "makelaar bod"]
 PHRASES = ['"gele kaart"', '"vrije trap"', '"de technische staf"', '"eerste helft"', '"rode kaart"']
+LEFT_OUT = [f"-{word}" for word in ONE]  # only words to leave out: no index answers them
 
 
 def timed(function, repeat: int) -> dict:
@@ -75,13 +76,16 @@ class Command(BenchCommand):
         ids = list(Article.objects.values_list("pk", flat=True))
         rarer = _phrases_with_a_rarer_word(frozenset(shares))
         out["phrases_with_a_rarer_word"] = rarer[:5]
+        # The word in most articles, left out: every article read to find the few without it.
+        most = _surface_word(max(shares, key=shares.get))
+        out["word_in_most_articles"] = {"word": most, "share": round(shares[normalize_word(most)], 3)}
         chosen = backend or [settings.NEWSDESK_SEARCH_BACKEND]
         for name in chosen:
-            out[name] = self._backend(name, queries, club_slugs, ids, rarer, random.Random(5), keep_index)
+            out[name] = self._backend(name, queries, club_slugs, ids, rarer, most, random.Random(5), keep_index)
         if options["no_reference"]:
             self.stdout.write(json.dumps(out, indent=2))
             return
-        out["fts5"] = _fts5(queries, club_slugs, ids, rng, rarer)
+        out["fts5"] = _fts5(queries, club_slugs, ids, rng, rarer, most)
         for name in chosen:
             kinds = out[name]["queries"]
             out[f"ratio_{name}_over_fts5_p95"] = {
@@ -91,7 +95,7 @@ class Command(BenchCommand):
             }
         self.stdout.write(json.dumps(out, indent=2))
 
-    def _backend(self, name, queries, club_slugs, ids, rarer, rng, keep_index=False) -> dict:
+    def _backend(self, name, queries, club_slugs, ids, rarer, most, rng, keep_index=False) -> dict:
         settings.NEWSDESK_SEARCH_BACKEND = name  # this process only: get_backend() reads it per call
         result = {}
         if not keep_index:
@@ -110,6 +114,14 @@ class Command(BenchCommand):
             )
 
         run("doelman")  # open the searcher once; every timed query reuses it
+        refused = []
+
+        def run_or_refused(text):  # a query that gives up is a 400 to the reader: counted, timed
+            try:
+                run(text)
+            except language.QueryError:
+                refused.append(text)
+
         result["queries"] = {
             "one_term": timed(lambda n: run(ONE[n % len(ONE)]), queries),
             "two_terms": timed(lambda n: run(TWO[n % len(TWO)]), queries),
@@ -123,7 +135,12 @@ class Command(BenchCommand):
             "with_facets": timed(lambda n: run(ONE[n % len(ONE)], facets=("clubs", "source")), queries),
             "top10_with_snippets": timed(lambda n: _with_snippets(run, ONE[n % len(ONE)]), queries),
             "more_like_this": timed(lambda n: _more_like_this(backend, rng.choice(ids)), queries),
+            "only_words_left_out": timed(lambda n: run_or_refused(LEFT_OUT[n % len(LEFT_OUT)]), queries),
         }
+        result["only_words_left_out_refused"] = len(refused)
+        refused.clear()
+        result["queries"]["word_in_most_left_out"] = timed(lambda n: run_or_refused(f"-{most}"), queries)
+        result["word_in_most_left_out_refused"] = len(refused)
         return result
 
 
@@ -142,6 +159,15 @@ def _phrases_with_a_rarer_word(frequent, count=40):
                 phrases.append(f'"{first} {second}"')
                 break
     return phrases
+
+
+def _surface_word(term: str) -> str:
+    """A word of the archive as written whose analysed term is `term` (FTS5 does not stem)."""
+    for body in Article.objects.order_by("pk").values_list("body", flat=True)[:100]:
+        for word in re.findall(r"\w+", body):
+            if normalize_word(word) == term:
+                return word.lower()
+    return term
 
 
 def _with_snippets(run, text):
@@ -173,7 +199,7 @@ def _size(path: Path) -> int:
     return sum(f.stat().st_size for f in live.rglob("*") if f.is_file())
 
 
-def _fts5(queries, club_slugs, ids, rng, rarer):
+def _fts5(queries, club_slugs, ids, rng, rarer, most):
     """The same corpus in SQLite FTS5 (unicode61, diacritics removed), the same kinds of query."""
     folder = tempfile.mkdtemp(prefix="fts5-")
     db = sqlite3.connect(Path(folder) / "fts.sqlite3")
@@ -194,6 +220,10 @@ def _fts5(queries, club_slugs, ids, rng, rarer):
         return db.execute(sql, params).fetchall()
 
     top = "SELECT rowid FROM docs WHERE docs MATCH ? ORDER BY rank LIMIT 10"
+    left_out = (
+        "SELECT rowid FROM docs WHERE rowid NOT IN (SELECT rowid FROM docs WHERE docs MATCH ?) "
+        "ORDER BY rowid DESC LIMIT 10"
+    )
     result = {
         "build_seconds": round(build, 1),
         "one_term": timed(lambda n: match(top, ONE[n % len(ONE)]), queries),
@@ -226,6 +256,9 @@ def _fts5(queries, club_slugs, ids, rng, rarer):
             queries,
         ),
         "more_like_this": timed(lambda n: _fts5_more_like_this(db, rng.choice(ids)), queries),
+        # FTS5 cannot match only a NOT: the newest rows outside the word's matches.
+        "only_words_left_out": timed(lambda n: match(left_out, ONE[n % len(ONE)]), queries),
+        "word_in_most_left_out": timed(lambda n: match(left_out, most), queries),
     }
     result["size_mb"] = round(sum(f.stat().st_size for f in Path(folder).iterdir()) / 2**20, 1)
     db.close()
