@@ -48,6 +48,8 @@ class Evaluator:
         if isinstance(query, wq.And):
             sets = sorted((self.documents(q) for q in query.subqueries), key=len)
             return sets[0].intersection(*sets[1:]) if sets else set()
+        if isinstance(query, wq.Term):  # its postings, not scored
+            return set(self._term(query.fieldname, query.text, query.boost, scored=False))
         if type(query) in _METHODS:  # an excluded phrase, too, is matched as a phrase is here
             return set(self.scores(query))
         return set(self.searcher.docs_for_query(query))
@@ -145,9 +147,9 @@ class Evaluator:
         return result
 
     # --- postings ----------------------------------------------------------------------------
-    def _term(self, field: str, text, boost: float, within=None, positions=None) -> dict[int, float]:
-        """The word's BM25 score in each document (in `within`, if given); fills `positions`,
-        if given, with where the word stands in those documents."""
+    def _term(self, field: str, text, boost: float, within=None, positions=None, scored=True) -> dict[int, float]:
+        """The word's BM25 score in each document (in `within`, if given; 0.0 if not `scored`);
+        fills `positions`, if given, with where the word stands in those documents."""
         # A frequent word's postings without positions, where the index has them (same documents
         # and counts; scored with text's lengths); otherwise, and for positions, text's own.
         postings_field = field
@@ -158,7 +160,7 @@ class Evaluator:
             return {}
         fieldobj = self.schema[field]
         tbytes = fieldobj.to_bytes(text)
-        scored = fieldobj.scorable
+        scored = scored and fieldobj.scorable
         if scored:
             idf = self.searcher.idf(field, text) * boost
             avgfl = self.searcher.avg_field_length(field) or 1

@@ -104,6 +104,41 @@ def test_only_words_to_leave_out_finds_the_rest(client, newsroom):
 
 
 @pytest.mark.django_db
+def test_only_words_to_leave_out_list_the_rest_newest_first(client, search_backend, settings):
+    """Without a word to rank by, the articles without the left-out words come newest first on
+    both backends, counted, whatever order they were indexed in (here in three runs: Whoosh
+    segments of their own) and without the one hidden since."""
+    from articles.models import Article
+    from search import indexing
+    from search.backend import get_backend
+    from tests.factories import ArticleFactory
+    from tests.search.conftest import when
+
+    days = [3, 17, 9, 25, 1, 21, 12, 6, 28, 14, 19, 4]
+    articles = []
+    for run in range(3):
+        for day in days[run::3]:
+            body = "De doelman bleef rustig." if day % 3 == 0 else "De ploeg won overtuigend."
+            articles.append(ArticleFactory(title=f"Verslag van de {day}de", body=body, published_at=when(day)))
+        indexing.index_pending()
+    hidden = next(article for article in articles if article.published_at.day == 25)
+    hidden.status = Article.Status.HIDDEN
+    hidden.save()
+    indexing.index_pending()
+    expected = [f"Verslag van de {day}de" for day in sorted(days, reverse=True) if day % 3 and day != 25]
+    found = client.get("/api/search/", {"q": "-doelman"}).json()
+    assert titles(found) == expected and found["count"] == len(expected) == 6
+    found = client.get("/api/search/", {"q": "-doelman -rustig"}).json()
+    assert titles(found) == expected and found["count"] == 6
+    by_title = {article.title: article.pk for article in articles}
+    page = get_backend().search_tree(parse("-doelman"), offset=2, limit=2, count_limit=1000)
+    assert [hit.id for hit in page.hits] == [by_title[title] for title in expected[2:4]]
+    settings.NEWSDESK_SEARCH_COUNT_LIMIT = 5
+    found = client.get("/api/search/", {"q": "-doelman"}).json()
+    assert found["count"] == 5 and not found["count_exact"] and titles(found) == expected[:5]
+
+
+@pytest.mark.django_db
 def test_suggestions_are_near_whole_words(client, newsroom):
     from search.searching import suggest
 
