@@ -65,7 +65,7 @@ def _column_values(reader, field: str) -> list:
 def _newest_order(reader, name: str) -> list:
     published = _per_segment(reader, name.removeprefix("newest:"), _column_values)
     # Kept as machine integers: 4 bytes a document where a list of ints takes 36.
-    return array("L", sorted(range(len(published)), key=lambda doc: (published[doc], doc), reverse=True))
+    return array("I", sorted(range(len(published)), key=lambda doc: (published[doc], doc), reverse=True))
 
 
 def _field_lengths(reader, name: str) -> list:

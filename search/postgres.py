@@ -449,14 +449,19 @@ def _reading_for_at_most(cursor, milliseconds: int):
     million). In a transaction (a savepoint where the caller has one already) that a timeout
     rolls back, so the caller's own transaction stays usable and the setting goes back."""
     try:
-        with transaction.atomic(), _settings(cursor, statement_timeout=f"{int(milliseconds)}ms"):
-            yield
+        with transaction.atomic():
+            # The table first, without a time limit, which counts waiting for locks too: a
+            # rebuild holds the table for seconds as it puts the new one in place, and a
+            # search waits for it (as any other does) instead of failing.
+            cursor.execute("LOCK TABLE search_document IN ACCESS SHARE MODE")
+            with _settings(cursor, statement_timeout=f"{int(milliseconds)}ms"):
+                yield
     except OperationalError as error:
         if getattr(error.__cause__, "sqlstate", None) != QUERY_CANCELED:
             raise
         raise QueryError(
-            "Deze zoekopdracht vraagt te veel werk: ze sluit alleen woorden uit. "
-            "Zoek ook op een woord dat erin moet staan (bv. genk -transfer)."
+            "Deze zoekopdracht vraagt te veel werk: bijna elk artikel moet erop nagekeken worden. "
+            "Zoek op een woord dat erin moet staan (bv. genk -transfer)."
         ) from None
 
 
