@@ -139,6 +139,52 @@ def test_only_words_to_leave_out_list_the_rest_newest_first(client, search_backe
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("seed", range(3))
+def test_whoosh_reads_only_words_to_leave_out_as_its_newest_first_order(settings, seed):
+    """Whoosh's shortcut for these searches (search.backend._all_but) gives the page, the count
+    and the facets of its general path in date order: over several segments, articles edited
+    and hidden since (deleted documents), and many published at the same time."""
+    import random
+
+    from articles.models import Article
+    from search import indexing
+    from search.backend import get_backend
+    from tests.factories import ArticleFactory
+    from tests.search.conftest import when
+
+    settings.NEWSDESK_SEARCH_BACKEND = "whoosh"
+    words = ["doelman", "transfer", "bleef", "ploeg", "genk", "rustig", "strafschop"]
+    rng, articles = random.Random(seed), []
+    for _run in range(4):
+        for _ in range(rng.randint(1, 15)):
+            body = " ".join(rng.sample(words, rng.randint(1, 4))) + " tekst."
+            published = when(rng.randint(1, 6), rng.choice([10, 12]))
+            articles.append(ArticleFactory(title="Verslag", body=body, published_at=published))
+        indexing.index_pending()
+        for article in rng.sample(articles, min(3, len(articles))):
+            if rng.random() < 0.5:
+                article.status = Article.Status.HIDDEN
+            else:
+                article.body, article.published_at = " ".join(rng.sample(words, 2)), when(rng.randint(1, 6), 12)
+            article.save()
+        indexing.index_pending()
+    backend = get_backend()
+    for text in ["-doelman", "-doelman -transfer", "-(genk OR ploeg)", '-"doelman transfer"', "-gen*", "-nergens"]:
+        tree = parse(text)
+        everything = backend.search_tree(tree, newest_first=True, limit=10**6, facets=("clubs", "source"))
+        for count_limit in (1, 5, 1000):
+            for offset, limit in ((0, 10), (2, 3), (40, 10)):
+                page = backend.search_tree(
+                    tree, offset=offset, limit=limit, count_limit=count_limit, facets=("clubs", "source")
+                )
+                expected = [hit.id for hit in everything.hits][offset : offset + limit]
+                assert [hit.id for hit in page.hits] == expected, (text, offset, limit)
+                assert page.total == min(everything.total, count_limit + 1), text
+                if everything.total <= count_limit:
+                    assert page.facets == everything.facets, text
+
+
+@pytest.mark.django_db
 def test_suggestions_are_near_whole_words(client, newsroom):
     from search.searching import suggest
 
